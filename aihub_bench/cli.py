@@ -1,0 +1,91 @@
+"""The ``aihub-bench`` command: ``train``, ``eval``, ``synth`` and dataset tools.
+
+``aihub-bench train dataset=xray model=maskrcnn`` is the same as ``python train.py ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+
+def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]) -> int:
+    sys.argv = [prog, *overrides]  # Hydra parses sys.argv
+    main()
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    if args.dataset != "xray":
+        raise SystemExit(f"aihub-bench synth: unknown dataset {args.dataset!r} (available: xray)")
+    from aihub_bench.datasets.xray import write_synthetic_xray
+
+    classes = args.classes.split(",") if args.classes else None
+    if args.classes == "all":
+        classes = "all"
+    makers = 3
+    subsets = 4
+    n_classes = 10 if classes is None else (39 if classes == "all" else len(classes))
+    per_subset = max(1, -(-args.images // (makers * subsets * n_classes)))
+    root = write_synthetic_xray(
+        Path(args.out), classes=classes, images_per_subset=per_subset, image_size=args.image_size, seed=args.seed
+    )
+    total = sum(1 for _ in Path(root).rglob("*.png"))
+    print(f"Wrote {total} synthetic X-ray images in the real AI Hub layout to {Path(root).resolve()}")
+    return 0
+
+
+def _xray_to_voc(args: argparse.Namespace) -> int:
+    from aihub_bench.tools.xray_to_voc import run_xray_to_voc
+
+    report = run_xray_to_voc(
+        Path(args.root), Path(args.out), iou_threshold=args.iou, thumbnails=not args.no_thumbnails
+    )
+    print(report.summary())
+    return 1 if args.strict and report.disagreements else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aihub-bench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("train", help="train and test (Hydra overrides follow)", add_help=False)
+    sub.add_parser("eval", help="test a checkpoint: ckpt_path=... (Hydra overrides follow)", add_help=False)
+
+    synth = sub.add_parser("synth", help="write a synthetic twin in the real on-disk layout")
+    synth.add_argument("dataset", choices=["xray"])
+    synth.add_argument("--out", required=True, help="output folder (the future dataset.root)")
+    synth.add_argument("--images", type=int, default=480, help="approximate number of images")
+    synth.add_argument("--image-size", type=int, default=320)
+    synth.add_argument("--classes", default=None, help="comma-separated class folders, or 'all'")
+    synth.add_argument("--seed", type=int, default=0)
+    synth.set_defaults(func=_synth)
+
+    to_voc = sub.add_parser(
+        "xray-to-voc",
+        help="derive VOC boxes from the polygon JSON, report disagreements with the shipped VOC, write crops",
+    )
+    to_voc.add_argument("root", help="X-ray dataset root (Astrophysics/ Rapiscan/ Smith/ Annotation/)")
+    to_voc.add_argument("--out", required=True, help="folder for derived VOC XML, report and thumbnails")
+    to_voc.add_argument("--iou", type=float, default=0.9, help="boxes below this IoU count as disagreeing")
+    to_voc.add_argument("--no-thumbnails", action="store_true")
+    to_voc.add_argument("--strict", action="store_true", help="exit 1 when any disagreement is found")
+    to_voc.set_defaults(func=_xray_to_voc)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("train", "eval"):
+        if argv[0] == "train":
+            from aihub_bench.train import main as entry
+        else:
+            from aihub_bench.evaluate import main as entry
+        return _hydra_entry(entry, f"aihub-bench {argv[0]}", argv[1:])
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Bad-input policy: every reader raises an error naming the file and reason, or skips and counts.
+
+Usage inside a reader::
+
+    policy = ErrorPolicy("skip")
+    try:
+        ...
+    except BadInputError as err:
+        policy.handle(err)      # re-raises in "raise" mode, counts in "skip" mode
+
+``policy.report()`` is what ends up in the run directory's ``data_report.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Literal
+
+OnError = Literal["raise", "skip"]
+
+
+class BadInputError(ValueError):
+    """A dataset file that cannot be used, with the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str, kind: str = "invalid") -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.kind = kind
+        super().__init__(f"{self.path}: {reason}")
+
+
+class ErrorPolicy:
+    """Decides what happens to bad input: ``raise`` (default) or ``skip`` and count."""
+
+    MAX_EXAMPLES = 20
+
+    def __init__(self, on_error: OnError = "raise") -> None:
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"dataset.on_error must be 'raise' or 'skip', got {on_error!r}")
+        self.on_error = on_error
+        self.counts: Counter[str] = Counter()
+        self.examples: list[dict[str, str]] = []
+        self.stats: Counter[str] = Counter()
+
+    def handle(self, err: BadInputError) -> None:
+        """Raise ``err`` in raise mode; otherwise record it as a counted skip."""
+        if self.on_error == "raise":
+            raise err
+        self.counts[err.kind] += 1
+        if len(self.examples) < self.MAX_EXAMPLES:
+            self.examples.append({"path": err.path, "kind": err.kind, "reason": err.reason})
+
+    def count(self, key: str, n: int = 1) -> None:
+        """Count something that is not an error (read files, kept objects, normalised boxes...)."""
+        self.stats[key] += n
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.counts.values())
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "on_error": self.on_error,
+            "skipped_total": self.skipped,
+            "skipped_by_kind": dict(sorted(self.counts.items())),
+            "examples": list(self.examples),
+            "stats": dict(sorted(self.stats.items())),
+        }
+
+    def write(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.report(), indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def resolve_inside(root: str | Path, relative: str | Path) -> Path:
+    """Join ``relative`` onto ``root`` and refuse results that escape ``root``.
+
+    Annotation files name images; a name such as ``../../etc/passwd`` or an absolute path must
+    never make a reader touch files outside the dataset root.
+    """
+    root_path = Path(root).resolve()
+    rel = str(relative).replace("\\", "/")
+    if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
+        raise BadInputError(relative, f"absolute file name is not allowed inside dataset root {root}", "path_escape")
+    candidate = (root_path / rel).resolve()
+    if candidate != root_path and root_path not in candidate.parents:
+        raise BadInputError(relative, f"file name escapes the dataset root {root}", "path_escape")
+    return candidate

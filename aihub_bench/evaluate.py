@@ -1,0 +1,17 @@
+"""``python eval.py ckpt_path=... [dataset=... model=...]``: test a saved checkpoint, nothing else."""
+
+from __future__ import annotations
+
+import hydra
+from omegaconf import DictConfig
+
+from aihub_bench.pipeline import run
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="eval")
+def main(cfg: DictConfig) -> None:
+    run(cfg, evaluate_only=True)
+
+
+if __name__ == "__main__":
+    main()

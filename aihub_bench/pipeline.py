@@ -1,0 +1,85 @@
+"""What every entry point does: compose -> instantiate datamodule, task, trainer -> fit/test -> run dir.
+
+Entry points import no dataset by name: everything comes from Hydra ``_target_`` instantiation.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+
+from aihub_bench.run_dir import write_config, write_env, write_metrics
+
+log = logging.getLogger(__name__)
+
+
+def _instantiate_dict(section: DictConfig | None) -> list[Any]:
+    """Instantiate every ``_target_`` entry of a config group such as ``callbacks`` or ``logger``."""
+    if not section:
+        return []
+    return [hydra.utils.instantiate(entry) for entry in section.values() if entry and "_target_" in entry]
+
+
+def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer]:
+    """Datamodule (read and split), task (sized to the datamodule's classes) and trainer."""
+    datamodule = hydra.utils.instantiate(cfg.dataset)
+    datamodule.prepare_data()
+    datamodule.setup()
+    task = hydra.utils.instantiate(cfg.model, class_names=datamodule.class_names)
+    trainer = hydra.utils.instantiate(
+        cfg.trainer, callbacks=_instantiate_dict(cfg.get("callbacks")), logger=_instantiate_dict(cfg.get("logger"))
+    )
+    return datamodule, task, trainer
+
+
+def best_checkpoint(trainer: pl.Trainer) -> str | None:
+    callback = trainer.checkpoint_callback
+    path = getattr(callback, "best_model_path", "") if callback else ""
+    return path or None
+
+
+def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
+    """Train and/or test as ``cfg`` says, write the run directory and return the final metrics."""
+    run_dir = Path(cfg.paths.output_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if cfg.get("seed") is not None:
+        pl.seed_everything(cfg.seed, workers=True)
+    write_config(run_dir, cfg)
+    write_env(run_dir, cfg.get("seed"))
+
+    datamodule, task, trainer = build(cfg)
+    if trainer.is_global_zero:
+        datamodule.write_artifacts(run_dir)
+    metrics: dict[str, Any] = {}
+    ckpt_path = cfg.get("ckpt_path")
+    if evaluate_only and not ckpt_path:
+        raise ValueError("evaluation needs a checkpoint: pass ckpt_path=/path/to/checkpoint.ckpt")
+
+    if cfg.get("train") and not evaluate_only:
+        trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
+        metrics.update(trainer.callback_metrics)
+        ckpt_path = best_checkpoint(trainer)
+        if ckpt_path is None:
+            log.warning("No best checkpoint was recorded; testing the weights at the end of training.")
+    if cfg.get("test") or evaluate_only:
+        log.info("Testing checkpoint: %s", ckpt_path or "current (untrained or final) weights")
+        trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
+        metrics.update(trainer.callback_metrics)
+
+    flat: dict[str, float] = {}
+    if trainer.is_global_zero:
+        flat = write_metrics(run_dir, metrics)
+        _print_summary(run_dir, flat)
+    return flat
+
+
+def _print_summary(run_dir: Path, metrics: dict[str, float]) -> None:
+    headline = {k: v for k, v in metrics.items() if k.startswith("test/") and "/AP/" not in k and "_AP/" not in k}
+    for key, value in headline.items():
+        print(f"  {key:<28} {value:.4f}")
+    print(f"Run directory: {run_dir.resolve()}")

@@ -1,0 +1,41 @@
+"""Typed records: the one seam between "how AI Hub stores it" and "how a task trains on it"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class DetectionSample:
+    """One image with its objects.
+
+    ``boxes`` are absolute pixel ``[x1, y1, x2, y2]`` (float32, shape ``(N, 4)``) with x1 < x2 and
+    y1 < y2; ``labels`` are clean class names (see the dataset's name map); ``polygons`` holds, per
+    object, a list of ``(K, 2)`` float arrays (one per polygon part) or is ``None`` for box-only
+    annotations. ``group`` is the leakage key: samples sharing it never cross a split.
+    """
+
+    image_path: Path
+    width: int
+    height: int
+    boxes: np.ndarray
+    labels: list[str]
+    polygons: list[list[np.ndarray]] | None = None
+    image_id: int = 0
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.boxes = np.asarray(self.boxes, dtype=np.float32).reshape(-1, 4)
+        if len(self.labels) != len(self.boxes):
+            raise ValueError(f"{self.image_path}: {len(self.labels)} labels for {len(self.boxes)} boxes")
+        if self.polygons is not None and len(self.polygons) != len(self.boxes):
+            raise ValueError(f"{self.image_path}: {len(self.polygons)} polygons for {len(self.boxes)} boxes")
+
+    @property
+    def has_masks(self) -> bool:
+        return self.polygons is not None

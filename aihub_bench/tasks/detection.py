@@ -1,0 +1,124 @@
+"""LightningModule for object detection / instance segmentation with torchvision detectors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+import torch.distributed as dist
+
+from aihub_bench.metrics.coco_eval import (
+    coco_gt_from_samples,
+    evaluate_coco,
+    predictions_to_coco,
+    write_coco_results,
+)
+from aihub_bench.tasks.optim import build_optimizer, warmup_cosine
+
+log = logging.getLogger(__name__)
+
+
+class DetectionTask(pl.LightningModule):
+    """Trains a torchvision detector (its own losses) and evaluates with COCO mAP.
+
+    ``net`` is a factory ``net(num_classes=K)`` (Hydra partial of a model builder); the class list
+    comes from the datamodule and is saved in the checkpoint, so a checkpoint is self-describing.
+    """
+
+    def __init__(
+        self,
+        net: Callable[..., torch.nn.Module],
+        optimizer: Callable[..., torch.optim.Optimizer],
+        class_names: Sequence[str],
+        scheduler: dict[str, Any] | None = None,
+        iou_types: Sequence[str] = ("bbox",),
+        needs_masks: bool = False,
+        monitor: str = "val/bbox_mAP",
+        monitor_mode: str = "max",
+        results_file: str = "predictions_test.json",
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["net", "optimizer"])
+        self.class_names = list(class_names)
+        self.net = net(num_classes=len(self.class_names))
+        self.optimizer_factory = optimizer
+        self._predictions: list[dict[str, Any]] = []
+        self._seen_ids: list[int] = []
+
+    def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        return self.net(images)
+
+    # -- training ---------------------------------------------------------------------------
+    def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
+        images, targets = batch
+        losses = self.net(images, targets)
+        loss = sum(losses.values())
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite training loss at step {self.global_step}: {losses}")
+        bs = len(images)
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
+        for name, value in losses.items():
+            self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
+        return loss
+
+    # -- evaluation -------------------------------------------------------------------------
+    def _collect(self, batch: tuple[list, list]) -> None:
+        images, targets = batch
+        outputs = self.net(images)
+        for output, target in zip(outputs, targets, strict=True):
+            image_id = int(target["image_id"])
+            cpu = {k: v.detach().float().cpu() if k != "labels" else v.cpu() for k, v in output.items()}
+            self._predictions.extend(predictions_to_coco(image_id, cpu))
+            self._seen_ids.append(image_id)
+
+    def validation_step(self, batch: tuple[list, list], batch_idx: int) -> None:
+        self._collect(batch)
+
+    def test_step(self, batch: tuple[list, list], batch_idx: int) -> None:
+        self._collect(batch)
+
+    def on_validation_epoch_start(self) -> None:
+        self._predictions, self._seen_ids = [], []
+
+    on_test_epoch_start = on_validation_epoch_start
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_coco("val", "val")
+
+    def on_test_epoch_end(self) -> None:
+        predictions = self._log_coco("test", "test")
+        if self.trainer.is_global_zero and self.trainer.default_root_dir:
+            path = Path(self.trainer.default_root_dir) / self.hparams.results_file
+            write_coco_results(path, predictions)
+            log.info("COCO results written to %s", path)
+
+    def _gathered(self) -> tuple[list[dict[str, Any]], set[int]]:
+        predictions, seen = self._predictions, set(self._seen_ids)
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            parts: list[Any] = [None] * dist.get_world_size()
+            dist.all_gather_object(parts, (predictions, sorted(seen)))
+            predictions = [p for part in parts for p in part[0]]
+            seen = {i for part in parts for i in part[1]}
+        return predictions, seen
+
+    def _log_coco(self, split: str, prefix: str) -> list[dict[str, Any]]:
+        predictions, seen = self._gathered()
+        if self.trainer.sanity_checking or not seen:
+            return predictions
+        samples = [s for s in self.trainer.datamodule.splits[split] if s.image_id in seen]
+        gt = coco_gt_from_samples(samples, self.class_names)
+        metrics = evaluate_coco(gt, predictions, self.hparams.iou_types, self.class_names)
+        self.log_dict({f"{prefix}/{k}": float(v) for k, v in metrics.items()}, sync_dist=False)
+        return predictions
+
+    # -- optimisation -----------------------------------------------------------------------
+    def configure_optimizers(self) -> Any:
+        optimizer = build_optimizer(self.optimizer_factory, self.parameters())
+        if not self.hparams.scheduler:
+            return optimizer
+        schedule = warmup_cosine(optimizer, self.trainer.estimated_stepping_batches, **self.hparams.scheduler)
+        return {"optimizer": optimizer, "lr_scheduler": schedule}
