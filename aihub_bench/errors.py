@@ -14,6 +14,7 @@ Usage inside a reader::
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
@@ -77,13 +78,15 @@ def resolve_inside(root: str | Path, relative: str | Path) -> Path:
     """Join ``relative`` onto ``root`` and refuse results that escape ``root``.
 
     Annotation files name images; a name such as ``../../etc/passwd`` or an absolute path must
-    never make a reader touch files outside the dataset root.
+    never make a reader touch files outside the dataset root. The check is lexical (``..`` is
+    collapsed, links are not followed), so a release whose maker folders are symbolic links to
+    other disks still works.
     """
-    root_path = Path(root).resolve()
+    root_path = Path(os.path.abspath(root))
     rel = str(relative).replace("\\", "/")
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
         raise BadInputError(relative, f"absolute file name is not allowed inside dataset root {root}", "path_escape")
-    candidate = (root_path / rel).resolve()
+    candidate = Path(os.path.normpath(root_path / rel))
     if candidate != root_path and root_path not in candidate.parents:
         raise BadInputError(relative, f"file name escapes the dataset root {root}", "path_escape")
     return candidate
