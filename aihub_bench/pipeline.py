@@ -30,7 +30,8 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
     datamodule = hydra.utils.instantiate(cfg.dataset)
     datamodule.prepare_data()
     datamodule.setup()
-    task = hydra.utils.instantiate(cfg.model, class_names=datamodule.class_names)
+    # plain containers: checkpoints must load with torch.load(weights_only=True)
+    task = hydra.utils.instantiate(cfg.model, class_names=list(datamodule.class_names), _convert_="all")
     trainer = hydra.utils.instantiate(
         cfg.trainer, callbacks=_instantiate_dict(cfg.get("callbacks")), logger=_instantiate_dict(cfg.get("logger"))
     )
@@ -73,7 +74,7 @@ def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
 
     flat: dict[str, float] = {}
     if trainer.is_global_zero:
-        flat = write_metrics(run_dir, metrics)
+        flat = write_metrics(run_dir, {k: v for k, v in metrics.items() if "/" in k})
         _print_summary(run_dir, flat)
     return flat
 

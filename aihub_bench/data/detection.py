@@ -38,7 +38,7 @@ def load_rgb(path: Path) -> np.ndarray:
     """Decode an image to ``(H, W, 3)`` uint8, naming the file when it cannot be read."""
     try:
         with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"))
+            return np.array(im.convert("RGB"))
     except (OSError, SyntaxError, ValueError) as err:
         raise BadInputError(path, f"cannot decode image: {err}", "unreadable_image") from err
 
@@ -231,6 +231,8 @@ class DetectionDataModule(pl.LightningDataModule):
             num_workers=self.num_workers,
             collate_fn=collate_detection,
             persistent_workers=self.num_workers > 0,
+            # a trailing batch of one image breaks BatchNorm layers in SSDlite / small backbones
+            drop_last=split == "train" and len(self.splits[split]) > self.batch_size,
         )
 
     def train_dataloader(self) -> DataLoader:

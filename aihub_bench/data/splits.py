@@ -27,9 +27,10 @@ def stratified_group_split(
 ) -> list[str]:
     """Assign each sample to train/val/test; samples of one group share a side.
 
-    A group's stratum is that of its first sample. Within each stratum groups are shuffled by
-    ``seed`` and cut by the fractions (rounded); if the data has at least three groups, val and
-    test are each guaranteed at least one group (taken from the largest train stratum).
+    A group's stratum is that of its first sample. Groups are ordered by stratum (shuffled by
+    ``seed`` inside each) and then sampled systematically, so the totals match the fractions
+    exactly (rounded) and every stratum gets its proportional share (within one group), even when
+    strata are tiny. With at least three groups, val and test each get at least one group.
     """
     if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
         raise ValueError(f"bad split fractions: val={val_fraction}, test={test_fraction}")
@@ -43,34 +44,44 @@ def stratified_group_split(
         by_stratum[stratum].append(group)
 
     rng = random.Random(seed)
-    side_of: dict[Hashable, str] = {}
+    ordered: list[Hashable] = []
     for stratum in sorted(by_stratum, key=repr):
         members = sorted(by_stratum[stratum], key=repr)
         rng.shuffle(members)
-        n_test = round(len(members) * test_fraction)
-        n_val = round(len(members) * val_fraction)
-        for i, group in enumerate(members):
-            side_of[group] = "test" if i < n_test else "val" if i < n_test + n_val else "train"
+        ordered.extend(members)
 
-    _ensure_non_empty(side_of, by_stratum, val_fraction, test_fraction)
+    side_of = dict.fromkeys(ordered, "train")
+    test_picks = _systematic(len(ordered), test_fraction, rng.random())
+    for i in test_picks:
+        side_of[ordered[i]] = "test"
+    rest = [g for g in ordered if side_of[g] == "train"]
+    val_share = val_fraction / (1 - test_fraction) if test_fraction < 1 else 0.0
+    for i in _systematic(len(rest), val_share, rng.random()):
+        side_of[rest[i]] = "val"
+
+    _ensure_non_empty(side_of, ordered, val_fraction, test_fraction)
     return [side_of[g] for g in groups]
 
 
+def _systematic(n: int, fraction: float, offset: float) -> list[int]:
+    """Indices picked by systematic sampling: one every 1/fraction positions, ``round(n*fraction)`` in all."""
+    k = round(n * fraction)
+    if k == 0:
+        return []
+    step = n / k
+    return sorted({min(n - 1, int((j + offset) * step)) for j in range(k)})
+
+
 def _ensure_non_empty(
-    side_of: dict[Hashable, str],
-    by_stratum: dict[Hashable, list[Hashable]],
-    val_fraction: float,
-    test_fraction: float,
+    side_of: dict[Hashable, str], ordered: list[Hashable], val_fraction: float, test_fraction: float
 ) -> None:
-    """Tiny datasets round every stratum's share to zero; move one train group where needed."""
+    """Tiny datasets round a share to zero; move one train group where needed."""
     if len(side_of) < 3:
         return
     for side, fraction in (("test", test_fraction), ("val", val_fraction)):
-        if fraction == 0 or side in side_of.values():
-            continue
-        largest = max(by_stratum.values(), key=lambda gs: sum(side_of[g] == "train" for g in gs))
-        donor = next(g for g in largest if side_of[g] == "train")
-        side_of[donor] = side
+        if fraction > 0 and side not in side_of.values():
+            donor = next(g for g in reversed(ordered) if side_of[g] == "train")
+            side_of[donor] = side
 
 
 def holdout_split(
