@@ -20,17 +20,23 @@ def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]
 def _synth(args: argparse.Namespace) -> int:
     if args.dataset != "xray":
         raise SystemExit(f"aihub-bench synth: unknown dataset {args.dataset!r} (available: xray)")
-    from aihub_bench.datasets.xray import write_synthetic_xray
+    from aihub_bench.datasets.xray import MAKERS, SUBSETS, write_synthetic_xray
+    from aihub_bench.datasets.xray.layout import CLASS_FOLDERS
+    from aihub_bench.datasets.xray.synth import DEFAULT_CLASSES
 
-    classes = args.classes.split(",") if args.classes else None
+    classes: str | list[str] | None = None
     if args.classes == "all":
         classes = "all"
-    makers = 3
-    subsets = 4
-    n_classes = 10 if classes is None else (39 if classes == "all" else len(classes))
-    per_subset = max(1, -(-args.images // (makers * subsets * n_classes)))
+    elif args.classes:
+        classes = [c.strip() for c in args.classes.split(",")]
+    n_classes = len(DEFAULT_CLASSES if classes is None else CLASS_FOLDERS if classes == "all" else classes)
+    per_subset = max(1, -(-args.images // (len(MAKERS) * len(SUBSETS) * n_classes)))  # ceil
     root = write_synthetic_xray(
-        Path(args.out), classes=classes, images_per_subset=per_subset, image_size=args.image_size, seed=args.seed
+        Path(args.out),
+        classes=classes,
+        images_per_subset=per_subset,
+        image_size=args.image_size,
+        seed=args.seed,
     )
     total = sum(1 for _ in Path(root).rglob("*.png"))
     print(f"Wrote {total} synthetic X-ray images in the real AI Hub layout to {Path(root).resolve()}")

@@ -85,7 +85,9 @@ def resolve_inside(root: str | Path, relative: str | Path) -> Path:
     root_path = Path(os.path.abspath(root))
     rel = str(relative).replace("\\", "/")
     if rel.startswith("/") or (len(rel) > 1 and rel[1] == ":"):
-        raise BadInputError(relative, f"absolute file name is not allowed inside dataset root {root}", "path_escape")
+        raise BadInputError(
+            relative, f"absolute file name is not allowed inside dataset root {root}", "path_escape"
+        )
     candidate = Path(os.path.normpath(root_path / rel))
     if candidate != root_path and root_path not in candidate.parents:
         raise BadInputError(relative, f"file name escapes the dataset root {root}", "path_escape")

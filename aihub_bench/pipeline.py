@@ -33,7 +33,9 @@ def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, 
     # plain containers: checkpoints must load with torch.load(weights_only=True)
     task = hydra.utils.instantiate(cfg.model, class_names=list(datamodule.class_names), _convert_="all")
     trainer = hydra.utils.instantiate(
-        cfg.trainer, callbacks=_instantiate_dict(cfg.get("callbacks")), logger=_instantiate_dict(cfg.get("logger"))
+        cfg.trainer,
+        callbacks=_instantiate_dict(cfg.get("callbacks")),
+        logger=_instantiate_dict(cfg.get("logger")),
     )
     return datamodule, task, trainer
 
@@ -80,7 +82,9 @@ def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
 
 
 def _print_summary(run_dir: Path, metrics: dict[str, float]) -> None:
-    headline = {k: v for k, v in metrics.items() if k.startswith("test/") and "/AP/" not in k and "_AP/" not in k}
+    headline = {
+        k: v for k, v in metrics.items() if k.startswith("test/") and "/AP/" not in k and "_AP/" not in k
+    }
     for key, value in headline.items():
         print(f"  {key:<28} {value:.4f}")
     print(f"Run directory: {run_dir.resolve()}")

@@ -20,7 +20,9 @@ def synth_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("synthetic_cache")
 
 
-def compose_config(overrides: list[str], run_dir: Path, data_dir: Path, config_name: str = "train") -> DictConfig:
+def compose_config(
+    overrides: list[str], run_dir: Path, data_dir: Path, config_name: str = "train"
+) -> DictConfig:
     GlobalHydra.instance().clear()
     with initialize_config_module(config_module="aihub_bench.configs", version_base="1.3"):
         cfg = compose(
@@ -43,7 +45,11 @@ def compose_config(overrides: list[str], run_dir: Path, data_dir: Path, config_n
 
 
 def run_config(
-    overrides: list[str], run_dir: Path, data_dir: Path, config_name: str = "train", evaluate_only: bool = False
+    overrides: list[str],
+    run_dir: Path,
+    data_dir: Path,
+    config_name: str = "train",
+    evaluate_only: bool = False,
 ) -> dict[str, float]:
     cfg = compose_config(overrides, run_dir, data_dir, config_name)
     metrics = run(cfg, evaluate_only=evaluate_only)

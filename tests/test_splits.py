@@ -23,11 +23,11 @@ def test_groups_never_cross_sides_and_fractions_hold():
     groups, strata = _data()
     sides = stratified_group_split(groups, strata, val_fraction=0.1, test_fraction=0.2, seed=1)
     assert_no_leakage(groups, sides)
-    per_group = {g: s for g, s in zip(groups, sides)}
+    per_group = {g: s for g, s in zip(groups, sides, strict=False)}
     counts = Counter(per_group.values())
     assert counts == {"train": 42, "val": 6, "test": 12}
     # stratified: each stratum of 20 groups contributes 4 test groups
-    test_strata = Counter(st for g, st, s in zip(groups, strata, sides) if s == "test")
+    test_strata = Counter(st for g, st, s in zip(groups, strata, sides, strict=False) if s == "test")
     assert set(test_strata.values()) == {4 * 3}
 
 
@@ -51,8 +51,8 @@ def test_holdout_puts_flagged_samples_in_test_only():
     groups = [f"img{i}" for i in range(30)]
     makers = ["A", "B", "C"] * 10
     sides = holdout_split(groups, [("s",)] * 30, [m == "C" for m in makers], val_fraction=0.2, seed=0)
-    assert all(s == "test" for s, m in zip(sides, makers) if m == "C")
-    assert all(s in ("train", "val") for s, m in zip(sides, makers) if m != "C")
+    assert all(s == "test" for s, m in zip(sides, makers, strict=False) if m == "C")
+    assert all(s in ("train", "val") for s, m in zip(sides, makers, strict=False) if m != "C")
     assert "val" in sides
 
 

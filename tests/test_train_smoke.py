@@ -24,8 +24,16 @@ def test_maskrcnn_smoke_writes_run_dir_and_beats_untrained(tmp_path: Path, synth
     assert any(k.startswith("test/bbox_AP/") for k in trained), "per-class AP missing"
 
     run = tmp_path / "run"
-    for name in ("metrics.json", "config.yaml", "env.json", "data_report.json", "splits.json",
-                 "predictions_test.json", "csv/metrics.csv", "checkpoints/last.ckpt"):
+    for name in (
+        "metrics.json",
+        "config.yaml",
+        "env.json",
+        "data_report.json",
+        "splits.json",
+        "predictions_test.json",
+        "csv/metrics.csv",
+        "checkpoints/last.ckpt",
+    ):
         assert (run / name).is_file(), name
     config = yaml.safe_load((run / "config.yaml").read_text())
     assert config["model"]["net"]["arch"] == "maskrcnn"
@@ -34,7 +42,9 @@ def test_maskrcnn_smoke_writes_run_dir_and_beats_untrained(tmp_path: Path, synth
     assert env["seed"] == 42 and env["packages"]["torch"] == torch.__version__.split("+")[0]
     assert {"git_sha", "device", "python"} <= env.keys()
     predictions = json.loads((run / "predictions_test.json").read_text())
-    assert predictions and {"image_id", "category_id", "bbox", "score", "segmentation"} <= predictions[0].keys()
+    assert (
+        predictions and {"image_id", "category_id", "bbox", "score", "segmentation"} <= predictions[0].keys()
+    )
 
     untrained = run_config(
         ["dataset=xray", "model=maskrcnn", "debug=smoke", "train=false"], tmp_path / "untrained", synth_cache
@@ -83,8 +93,16 @@ def test_resume_from_checkpoint_and_evaluate_it(tmp_path: Path, synth_cache: Pat
 
 def test_cli_multirun_writes_one_run_dir_per_job(tmp_path: Path, synth_cache: Path) -> None:
     cmd = [
-        sys.executable, "train.py", "-m", "dataset=xray_voc", "model=ssd", "debug=smoke", "seed=1,2",
-        "trainer.max_epochs=1", "callbacks.rich_progress_bar=null", f"paths.data_dir={synth_cache}",
+        sys.executable,
+        "train.py",
+        "-m",
+        "dataset=xray_voc",
+        "model=ssd",
+        "debug=smoke",
+        "seed=1,2",
+        "trainer.max_epochs=1",
+        "callbacks.rich_progress_bar=null",
+        f"paths.data_dir={synth_cache}",
         f"hydra.sweep.dir={tmp_path}",
     ]
     done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=300)
@@ -94,3 +112,26 @@ def test_cli_multirun_writes_one_run_dir_per_job(tmp_path: Path, synth_cache: Pa
         assert "test/bbox_mAP" in metrics
         assert json.loads((tmp_path / job / "env.json").read_text())["seed"] == int(job) + 1
     assert "Run directory:" in done.stdout
+
+
+def test_real_root_with_bad_image_is_skipped_and_reported(tmp_path: Path, synth_cache: Path) -> None:
+    from aihub_bench.datasets.xray import write_synthetic_xray
+
+    root = write_synthetic_xray(tmp_path / "download", classes=["Gun", "Knife"], images_per_subset=1, image_size=96)
+    broken = sorted(root.rglob("*.png"))[3]
+    broken.write_bytes(broken.read_bytes()[:200])  # truncated PNG
+    base = ["dataset=xray_voc", "model=ssd", "debug=smoke", f"dataset.root={root}", "train=false"]
+
+    with pytest.raises(Exception, match=broken.name):
+        run_config(base, tmp_path / "strict", synth_cache)
+
+    run_config([*base, "dataset.on_error=skip"], tmp_path / "skip", synth_cache)
+    report = json.loads((tmp_path / "skip" / "data_report.json").read_text())
+    assert report["skipped_total"] == 1
+    assert report["examples"][0]["path"].endswith(broken.name)
+    assert sum(report["split_sizes"].values()) == 23
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path, synth_cache: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="dataset.root="):
+        run_config(["dataset=xray", "debug=smoke", f"dataset.root={tmp_path / 'nope'}"], tmp_path / "r", synth_cache)

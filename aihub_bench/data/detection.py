@@ -85,7 +85,9 @@ class DetectionDataset(Dataset):
             image, boxes, labels = out["image"], np.asarray(out["bboxes"]), list(out["labels"])
             masks = out.get("masks", masks)
             if len(labels) != len(s.labels):
-                raise RuntimeError(f"{s.image_path}: augmentation dropped objects; use flips/photometric only")
+                raise RuntimeError(
+                    f"{s.image_path}: augmentation dropped objects; use flips/photometric only"
+                )
         target: dict[str, torch.Tensor] = {
             "boxes": torch.as_tensor(np.asarray(boxes, dtype=np.float32).reshape(-1, 4)),
             "labels": torch.as_tensor(labels, dtype=torch.int64),
@@ -178,7 +180,9 @@ class DetectionDataModule(pl.LightningDataModule):
         if unknown:
             raise ValueError(f"dataset.label_names does not list {sorted(unknown)}")
         sides = self._assign_splits(samples)
-        self.splits = {name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS}
+        self.splits = {
+            name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
+        }
         for name in SPLITS:
             if not self.splits[name]:
                 raise ValueError(f"the {name} split is empty: {len(samples)} samples, split={self.split_cfg}")
@@ -191,7 +195,9 @@ class DetectionDataModule(pl.LightningDataModule):
         groups = [s.group or str(s.image_path) for s in samples]
         strata = [tuple(s.meta.get(k) for k in cfg.get("stratify_by", ())) for s in samples]
         if cfg["strategy"] == "random":
-            sides = stratified_group_split(groups, strata, cfg["val_fraction"], cfg["test_fraction"], cfg["seed"])
+            sides = stratified_group_split(
+                groups, strata, cfg["val_fraction"], cfg["test_fraction"], cfg["seed"]
+            )
         elif cfg["strategy"] == "holdout":
             key, value = cfg["holdout_key"], cfg["holdout_value"]
             present = sorted({str(s.meta.get(key)) for s in samples})

@@ -5,9 +5,7 @@ from __future__ import annotations
 import albumentations as A
 
 
-def detection_augment(
-    hflip: float = 0.5, vflip: float = 0.0, brightness_contrast: float = 0.0
-) -> A.Compose:
+def detection_augment(hflip: float = 0.5, vflip: float = 0.0, brightness_contrast: float = 0.0) -> A.Compose:
     """Augmentations that keep every object (flips and photometric only), so boxes, labels and
     masks stay aligned one to one. Geometric crops that can drop objects are deliberately absent."""
     ops: list[A.BasicTransform] = []

@@ -76,7 +76,12 @@ _TORCHVISION_BUILDERS = {
 }
 
 # backbone="small": the arch's smallest backbone, plus lighter R-CNN sampling (smoke runs, CPU)
-SMALL_BACKBONE = {"maskrcnn": "resnet18", "fasterrcnn": "resnet18", "retinanet": "resnet18", "ssd": "mobilenet_v3_large"}
+SMALL_BACKBONE = {
+    "maskrcnn": "resnet18",
+    "fasterrcnn": "resnet18",
+    "retinanet": "resnet18",
+    "ssd": "mobilenet_v3_large",
+}
 _SMALL_RCNN_SAMPLING = {
     "box_batch_size_per_image": 64,
     "rpn_pre_nms_top_n_train": 300,

@@ -65,8 +65,16 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def polygon_box(parts: list[np.ndarray]) -> np.ndarray:
+    """The integer pixel box enclosing the polygon (floor of the minima, ceil of the maxima), as VOC stores it."""
     points = np.concatenate([np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in parts])
-    return np.array([points[:, 0].min(), points[:, 1].min(), points[:, 0].max(), points[:, 1].max()])
+    return np.array(
+        [
+            np.floor(points[:, 0].min()),
+            np.floor(points[:, 1].min()),
+            np.ceil(points[:, 0].max()),
+            np.ceil(points[:, 1].max()),
+        ]
+    )
 
 
 def compare_boxes(
@@ -74,7 +82,12 @@ def compare_boxes(
 ) -> list[Disagreement]:
     """Greedy same-class matching by IoU; unmatched objects and weak matches are disagreements."""
     pairs = sorted(
-        ((box_iou(pb, vb), i, j) for i, (pl, pb) in enumerate(poly) for j, (vl, vb) in enumerate(voc) if pl == vl),
+        (
+            (box_iou(pb, vb), i, j)
+            for i, (pl, pb) in enumerate(poly)
+            for j, (vl, vb) in enumerate(voc)
+            if pl == vl
+        ),
         reverse=True,
     )
     used_p: set[int] = set()
@@ -86,9 +99,19 @@ def compare_boxes(
         used_p.add(i)
         used_v.add(j)
         if iou < iou_threshold:
-            out.append(Disagreement(image, "box_mismatch", poly[i][0], _r(poly[i][1]), _r(voc[j][1]), round(iou, 4)))
-    out += [Disagreement(image, "only_in_polygons", lab, _r(b)) for k, (lab, b) in enumerate(poly) if k not in used_p]
-    out += [Disagreement(image, "only_in_voc", lab, None, _r(b)) for k, (lab, b) in enumerate(voc) if k not in used_v]
+            out.append(
+                Disagreement(image, "box_mismatch", poly[i][0], _r(poly[i][1]), _r(voc[j][1]), round(iou, 4))
+            )
+    out += [
+        Disagreement(image, "only_in_polygons", lab, _r(b))
+        for k, (lab, b) in enumerate(poly)
+        if k not in used_p
+    ]
+    out += [
+        Disagreement(image, "only_in_voc", lab, None, _r(b))
+        for k, (lab, b) in enumerate(voc)
+        if k not in used_v
+    ]
     return out
 
 
@@ -98,7 +121,7 @@ def _r(box: np.ndarray) -> list[float]:
 
 def _write_derived(sample: DetectionSample, boxes: list[tuple[str, np.ndarray]], out: Path) -> None:
     maker = str(sample.meta.get("maker", ""))
-    objects = [VocObject(label, *(float(v) for v in np.round(box))) for label, box in boxes]
+    objects = [VocObject(label, *(float(v) for v in box)) for label, box in boxes]
     ann = VocAnnotation(
         filename=sample.image_path.name,
         width=sample.width,
@@ -124,7 +147,9 @@ def _write_thumbnails(sample: DetectionSample, boxes: list[tuple[str, np.ndarray
             )
         )
         crop.thumbnail((THUMB_SIZE, THUMB_SIZE))
-        target = out / "thumbnails" / label / f"{sample.meta.get('maker', '')}_{sample.image_path.stem}_{k}.png"
+        target = (
+            out / "thumbnails" / label / f"{sample.meta.get('maker', '')}_{sample.image_path.stem}_{k}.png"
+        )
         target.parent.mkdir(parents=True, exist_ok=True)
         crop.save(target)
     return len(boxes)
@@ -143,7 +168,9 @@ def run_xray_to_voc(
     report = InspectionReport()
     for sample in polygons:
         assert sample.polygons is not None
-        boxes = [(label, polygon_box(parts)) for label, parts in zip(sample.labels, sample.polygons, strict=True)]
+        boxes = [
+            (label, polygon_box(parts)) for label, parts in zip(sample.labels, sample.polygons, strict=True)
+        ]
         report.images += 1
         report.objects += len(boxes)
         _write_derived(sample, boxes, out)

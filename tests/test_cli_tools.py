@@ -1,0 +1,81 @@
+"""`aihub-bench synth` and `aihub-bench xray-to-voc` (the builders' inspection tool)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aihub_bench.cli import main
+from aihub_bench.datasets.xray import read_xray
+from aihub_bench.formats.voc import read_voc, write_voc
+
+
+@pytest.fixture(scope="module")
+def synth_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("synth")
+    assert (
+        main(
+            [
+                "synth",
+                "xray",
+                "--out",
+                str(root),
+                "--images",
+                "24",
+                "--image-size",
+                "96",
+                "--classes",
+                "Gun,Knife",
+            ]
+        )
+        == 0
+    )
+    return root
+
+
+def test_synth_command_writes_the_real_layout(synth_root: Path, capsys: pytest.CaptureFixture) -> None:
+    pngs = sorted(synth_root.rglob("*.png"))
+    assert len(pngs) == 24  # 2 classes x 3 makers x 4 subsets x 1
+    assert {p.relative_to(synth_root).parts[0] for p in pngs} == {"Astrophysics", "Rapiscan", "Smith"}
+    assert (synth_root / "Annotation/Train/CoCo/coco_smith.json").is_file()
+    assert len(read_xray(synth_root)) == 24
+
+
+def test_xray_to_voc_agrees_on_clean_data(synth_root: Path, tmp_path: Path) -> None:
+    assert main(["xray-to-voc", str(synth_root), "--out", str(tmp_path), "--strict"]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["images"] == 24 and report["disagreements"] == []
+    derived = sorted((tmp_path / "voc").rglob("*.xml"))
+    assert len(derived) == 24
+    shipped = synth_root / "Annotation/Train/Pascal" / derived[0].relative_to(tmp_path / "voc")
+    assert [o.name for o in read_voc(derived[0]).objects] == [o.name for o in read_voc(shipped).objects]
+    thumbs = list((tmp_path / "thumbnails").rglob("*.png"))
+    assert len(thumbs) == report["objects"] and {t.parent.name for t in thumbs} <= {"Gun", "Knife"}
+
+
+def test_xray_to_voc_reports_each_disagreement(synth_root: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(synth_root, root)
+    vocs = sorted((root / "Annotation/Train/Pascal").rglob("*.xml"))
+    moved, removed, extra = vocs[0], vocs[1], vocs[2]
+
+    ann = read_voc(moved)
+    obj = ann.objects[0]
+    shift = (obj.xmax - obj.xmin) * 0.5
+    obj.xmin, obj.xmax = obj.xmin + shift, min(ann.width - 1, obj.xmax + shift)
+    write_voc(moved, ann)
+    removed.unlink()
+    ann = read_voc(extra)
+    ann.objects.append(type(ann.objects[0])(ann.objects[0].name, 1, 1, 20, 20))
+    write_voc(extra, ann)
+
+    out = tmp_path / "out"
+    assert main(["xray-to-voc", str(root), "--out", str(out), "--strict", "--no-thumbnails"]) == 1
+    with (out / "disagreements.csv").open() as fh:
+        kinds = sorted(row["kind"] for row in csv.DictReader(fh))
+    assert kinds == ["box_mismatch", "no_voc_file", "only_in_voc"]
+    assert not (out / "thumbnails").exists()
