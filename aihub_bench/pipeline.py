@@ -71,7 +71,7 @@ def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
             log.warning("No best checkpoint was recorded; testing the weights at the end of training.")
     if cfg.get("test") or evaluate_only:
         log.info("Testing checkpoint: %s", ckpt_path or "current (untrained or final) weights")
-        trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=False)
+        trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(trainer.callback_metrics)
 
     flat: dict[str, float] = {}
