@@ -18,8 +18,6 @@ def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]
 
 
 def _synth(args: argparse.Namespace) -> int:
-    if args.dataset != "xray":
-        raise SystemExit(f"aihub-bench synth: unknown dataset {args.dataset!r} (available: xray)")
     from aihub_bench.datasets.xray import MAKERS, SUBSETS, write_synthetic_xray
     from aihub_bench.datasets.xray.layout import CLASS_FOLDERS
     from aihub_bench.datasets.xray.synth import DEFAULT_CLASSES
