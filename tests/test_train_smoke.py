@@ -117,7 +117,9 @@ def test_cli_multirun_writes_one_run_dir_per_job(tmp_path: Path, synth_cache: Pa
 def test_real_root_with_bad_image_is_skipped_and_reported(tmp_path: Path, synth_cache: Path) -> None:
     from aihub_bench.datasets.xray import write_synthetic_xray
 
-    root = write_synthetic_xray(tmp_path / "download", classes=["Gun", "Knife"], images_per_subset=1, image_size=96)
+    root = write_synthetic_xray(
+        tmp_path / "download", classes=["Gun", "Knife"], images_per_subset=1, image_size=96
+    )
     broken = sorted(root.rglob("*.png"))[3]
     broken.write_bytes(broken.read_bytes()[:200])  # truncated PNG
     base = ["dataset=xray_voc", "model=ssd", "debug=smoke", f"dataset.root={root}", "train=false"]
@@ -134,4 +136,6 @@ def test_real_root_with_bad_image_is_skipped_and_reported(tmp_path: Path, synth_
 
 def test_missing_root_is_a_clear_error(tmp_path: Path, synth_cache: Path) -> None:
     with pytest.raises(FileNotFoundError, match="dataset.root="):
-        run_config(["dataset=xray", "debug=smoke", f"dataset.root={tmp_path / 'nope'}"], tmp_path / "r", synth_cache)
+        run_config(
+            ["dataset=xray", "debug=smoke", f"dataset.root={tmp_path / 'nope'}"], tmp_path / "r", synth_cache
+        )
