@@ -87,10 +87,10 @@ class DetectionTask(pl.LightningModule):
     on_test_epoch_start = on_validation_epoch_start
 
     def on_validation_epoch_end(self) -> None:
-        self._log_coco("val", "val")
+        self._log_coco("val")
 
     def on_test_epoch_end(self) -> None:
-        predictions = self._log_coco("test", "test")
+        predictions = self._log_coco("test")
         if self.trainer.is_global_zero and self.trainer.default_root_dir:
             path = Path(self.trainer.default_root_dir) / self.hparams.results_file
             write_coco_results(path, predictions)
@@ -105,14 +105,14 @@ class DetectionTask(pl.LightningModule):
             seen = {i for part in parts for i in part[1]}
         return predictions, seen
 
-    def _log_coco(self, split: str, prefix: str) -> list[dict[str, Any]]:
+    def _log_coco(self, split: str) -> list[dict[str, Any]]:
         predictions, seen = self._gathered()
         if self.trainer.sanity_checking or not seen:
             return predictions
         samples = [s for s in self.trainer.datamodule.splits[split] if s.image_id in seen]
         gt = coco_gt_from_samples(samples, self.class_names)
         metrics = evaluate_coco(gt, predictions, self.hparams.iou_types, self.class_names)
-        self.log_dict({f"{prefix}/{k}": float(v) for k, v in metrics.items()}, sync_dist=False)
+        self.log_dict({f"{split}/{k}": float(v) for k, v in metrics.items()}, sync_dist=False)
         return predictions
 
     # -- optimisation -----------------------------------------------------------------------

@@ -163,7 +163,9 @@ def run_xray_to_voc(
     out.mkdir(parents=True, exist_ok=True)
     policy = ErrorPolicy("skip")
     polygons = read_xray(root, annotations="coco", policy=policy, **reader_kwargs)
-    shipped = {s.group: s for s in read_xray(root, annotations="voc", policy=policy, **reader_kwargs)}
+    # the polygon read above already decoded every image; the VOC read only needs to pair files
+    voc_kwargs = {**reader_kwargs, "verify_images": False}
+    shipped = {s.group: s for s in read_xray(root, annotations="voc", policy=policy, **voc_kwargs)}
 
     report = InspectionReport()
     for sample in polygons:
