@@ -7,11 +7,6 @@ of occluding, and each maker has its own palette, gain and noise (a mild domain 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
+from aihub_bench.datasets.synth_cache import ensure_generated
 from aihub_bench.datasets.xray.layout import (
     CLASS_FOLDERS,
     MAKERS,
@@ -501,11 +497,7 @@ def ensure_synthetic_xray(
     image_size: int | Sequence[int] = 320,
     seed: int = 0,
 ) -> Path:
-    """Return ``<cache_dir>/xray-synth-<hash>``, generating it first if absent.
-
-    Generation goes to a temporary sibling that is renamed into place, so a half-written twin is
-    never visible and two processes racing each end up with one complete copy.
-    """
+    """Return ``<cache_dir>/xray-synth-<hash>``, generating it first if absent."""
     params = {
         "version": GENERATOR_VERSION,
         "classes": list(_resolve_classes(classes)),
@@ -514,30 +506,16 @@ def ensure_synthetic_xray(
         "image_size": list(_resolve_size(image_size)),
         "seed": int(seed),
     }
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
-    cache_dir = Path(cache_dir)
-    final = cache_dir / f"xray-synth-{digest}"
-    if final.is_dir():
-        return final
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=cache_dir))
-    try:
-        write_synthetic_xray(
-            tmp,
+    return ensure_generated(
+        cache_dir,
+        "xray-synth",
+        params,
+        lambda out: write_synthetic_xray(
+            out,
             classes=params["classes"],
             makers=params["makers"],
             images_per_subset=params["images_per_subset"],
             image_size=tuple(params["image_size"]),
             seed=params["seed"],
-        )
-        os.rename(tmp, final)
-    except OSError:
-        if not final.is_dir():  # not a lost race: a real failure
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if tmp.exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+        ),
+    )

@@ -1,0 +1,42 @@
+"""Generate a synthetic twin once and cache it under a folder named by its parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def ensure_generated(
+    cache_dir: str | Path, prefix: str, params: dict[str, Any], write: Callable[[Path], object]
+) -> Path:
+    """Return ``<cache_dir>/<prefix>-<hash of params>``, calling ``write(tmp_dir)`` first if absent.
+
+    Generation goes to a temporary sibling that is renamed into place, so a half-written twin is
+    never visible and two processes racing each end up with one complete copy.
+    """
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]
+    cache_dir = Path(cache_dir)
+    final = cache_dir / f"{prefix}-{digest}"
+    if final.is_dir():
+        return final
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=cache_dir))
+    try:
+        write(tmp)
+        os.rename(tmp, final)
+    except OSError:
+        if not final.is_dir():  # not a lost race: a real failure
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if tmp.exists():
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
