@@ -1,0 +1,342 @@
+"""Read the Korean object images release (or its synthetic twin) into ``DetectionSample`` records.
+
+Two passes. The *scan* walks ``<domain>/<n>/<class folder>/`` and parses each class folder's JSON
+files (and, if asked, image headers) into plain data, cached per folder (``index_cache``), so a warm
+run over 3.6M files parses nothing. The *build* turns that data into validated samples, cheaply, on
+every run. Problems found while scanning are cached too and replayed, so a warm run reports exactly
+what a cold one does: an error naming the file and reason, or (``on_error=skip``) a counted skip of
+the whole image, never of a single object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from aihub_bench.datasets.index_cache import FolderIndexCache, folder_signature
+from aihub_bench.datasets.korean_objects.layout import (
+    DOMAINS,
+    IMAGE_SUFFIXES,
+    ClassFolder,
+    lookup_domain,
+    nfc,
+    parse_class_folder,
+    shoot_sequence,
+)
+from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
+from aihub_bench.formats.images import check_image
+from aihub_bench.records import DetectionSample
+
+log = logging.getLogger(__name__)
+
+READER_VERSION = 1  # bump when what the scan stores changes: invalidates every index cache
+BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
+VERIFY_MODES = ("none", "header", "full")
+GROUP_KEYS = ("code", "sequence", "image")
+LABEL_SOURCES = ("folder", "region")
+
+
+@dataclass
+class _Scanned:
+    """What the scan keeps of one image: plain data, cheap to pickle."""
+
+    stem: str
+    image_name: str
+    identifier: Any
+    imsize: Any
+    regions: list[tuple[Any, Any, list[str], dict[str, Any]]]  # corners, class, tags, extra
+    extra: dict[str, Any]
+    header_size: tuple[int, int] | None  # the image's real size, when verified
+
+
+# ------------------------------------------------------------------------------------------ scan
+
+
+def _scan_folder(folder: Path, verify_images: str) -> dict[str, Any]:
+    """Parse one class folder: every JSON and, per ``verify_images``, its image."""
+    images: dict[str, str] = {}
+    jsons: dict[str, str] = {}
+    for entry in os.scandir(folder):
+        if not entry.is_file():
+            continue
+        stem, suffix = os.path.splitext(entry.name)
+        if suffix.lower() in IMAGE_SUFFIXES:
+            images[stem] = entry.name
+        elif suffix.lower() == ".json":
+            jsons[stem] = entry.name
+    scanned: list[_Scanned] = []
+    problems: list[tuple[str, str, str]] = []  # (file name, reason, kind)
+    for stem in sorted(images.keys() | jsons.keys()):
+        if stem not in jsons:
+            problems.append((images[stem], "image has no annotation JSON beside it", "missing_annotation"))
+            continue
+        if stem not in images:
+            problems.append((jsons[stem], "no image file beside this annotation", "missing_image"))
+            continue
+        try:
+            ann = read_region_json(folder / jsons[stem])
+            header = _verify(folder / images[stem], verify_images)
+        except BadInputError as err:
+            problems.append((Path(err.path).name, err.reason, err.kind))
+            continue
+        regions = [(r.corners, r.label, r.tags, r.extra) for r in ann.regions]
+        scanned.append(_Scanned(stem, images[stem], ann.identifier, ann.imsize, regions, ann.extra, header))
+    return {"images": scanned, "problems": problems}
+
+
+def _verify(path: Path, mode: str) -> tuple[int, int] | None:
+    if mode == "none":
+        return None
+    if mode == "full":
+        return check_image(path)
+    try:  # header: opening reads the size without decoding pixels
+        with Image.open(path) as im:
+            return int(im.width), int(im.height)
+    except (OSError, SyntaxError, ValueError) as err:
+        raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
+
+
+def _subdirs(path: Path) -> list[os.DirEntry]:
+    return sorted((e for e in os.scandir(path) if e.is_dir()), key=lambda e: e.name)
+
+
+# ------------------------------------------------------------------------------------------ build
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _image_size(source: Path, item: _Scanned, imsize_order: str) -> tuple[int, int]:
+    size = item.imsize
+    ok = isinstance(size, (list, tuple)) and len(size) == 2 and all(_is_number(v) and v > 0 for v in size)
+    if not ok or any(float(v) != int(v) for v in size):
+        raise BadInputError(source, f"image.imsize {size!r} is not two positive integers", "bad_image_entry")
+    width, height = (int(size[0]), int(size[1])) if imsize_order == "wh" else (int(size[1]), int(size[0]))
+    if item.header_size is not None and item.header_size != (width, height):
+        real = f"{item.header_size[0]}x{item.header_size[1]}"
+        raise BadInputError(
+            source.with_name(item.image_name),
+            f"image is {real} but {source.name} says {width}x{height} (imsize_order={imsize_order})",
+            "size_mismatch",
+        )
+    return width, height
+
+
+def _box(source: Path, k: int, corners: Any, width: int, height: int) -> tuple[list[float], bool]:
+    """Validated ``[x1, y1, x2, y2]`` with swapped corners put in order; returns (box, was_swapped)."""
+    where = f"regions[{k}]"
+    if not (isinstance(corners, (list, tuple)) and len(corners) == 4 and all(_is_number(v) for v in corners)):
+        raise BadInputError(source, f"{where}: boxcorners {corners!r} is not four numbers", "bad_box")
+    x1, y1, x2, y2 = (float(v) for v in corners)
+    swapped = x1 > x2 or y1 > y2
+    x1, x2 = min(x1, x2), max(x1, x2)
+    y1, y2 = min(y1, y2), max(y1, y2)
+    t = BOX_TOLERANCE
+    if x1 < -t or y1 < -t or x2 > width + t or y2 > height + t:
+        raise BadInputError(
+            source, f"{where}: box {[x1, y1, x2, y2]} lies outside the {width}x{height} image", "bad_box"
+        )
+    x1, x2 = max(x1, 0.0), min(x2, float(width))
+    y1, y2 = max(y1, 0.0), min(y2, float(height))
+    if x2 - x1 < 1 or y2 - y1 < 1:
+        raise BadInputError(source, f"{where}: box {[x1, y1, x2, y2]} has (almost) zero area", "bad_box")
+    return [x1, y1, x2, y2], swapped
+
+
+@dataclass
+class _Builder:
+    root: Path
+    policy: ErrorPolicy
+    group_by: str
+    label_source: str
+    imsize_order: str
+
+    def build(self, rel_folder: str, folder: ClassFolder, item: _Scanned) -> DetectionSample:
+        source = self.root / rel_folder / (item.stem + ".json")
+        width, height = _image_size(source, item, self.imsize_order)
+        if not item.regions:
+            raise BadInputError(source, "'regions' is empty: the image has no annotated object", "no_regions")
+        boxes, labels, tags = [], [], []
+        for k, (corners, label, region_tags, _extra) in enumerate(item.regions):
+            box, swapped = _box(source, k, corners, width, height)
+            if swapped:
+                self.policy.count("boxes_with_swapped_corners")
+            region_label = nfc(label).strip() if isinstance(label, str) else ""
+            if self.label_source == "region":
+                if not region_label:
+                    raise BadInputError(source, f"regions[{k}]: no 'class' ({label!r})", "bad_region")
+                labels.append(region_label)
+            else:
+                if region_label and region_label != folder.name:
+                    self.policy.count("region_class_differs_from_folder")
+                labels.append(folder.name)
+            boxes.append(box)
+            tags.append(parse_tags(region_tags))
+        sequence = shoot_sequence(item.stem)
+        group = {
+            "code": folder.code,
+            "sequence": f"{rel_folder}/{sequence}",
+            "image": f"{rel_folder}/{item.stem}",
+        }
+        return DetectionSample(
+            image_path=self.root / rel_folder / item.image_name,
+            width=width,
+            height=height,
+            boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
+            labels=labels,
+            group=group[self.group_by],
+            meta={
+                "domain": folder.domain,
+                "domain_en": DOMAINS.get(folder.domain, folder.domain),
+                "class": folder.name,
+                "category_path": folder.category_path,
+                "class_folder": nfc(Path(rel_folder).name),
+                "code": folder.code,
+                "sequence": sequence,
+                "identifier": item.identifier,
+                "region_tags": tags,
+                "region_extra": [r[3] for r in item.regions],
+                "extra": item.extra,
+                "annotation_file": f"{rel_folder}/{item.stem}.json",
+            },
+        )
+
+
+# ------------------------------------------------------------------------------------------ entry
+
+
+def _option(value: str, allowed: Sequence[str], name: str) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
+    return value
+
+
+def _domain_filter(domains: Sequence[str] | str | None) -> set[str] | None:
+    if domains is None:
+        return None
+    chosen = set()
+    for name in [domains] if isinstance(domains, str) else domains:
+        korean = lookup_domain(name)
+        if korean is None:
+            known = ", ".join(f"{k} ({v})" for k, v in DOMAINS.items())
+            raise ValueError(f"unknown Korean-objects domain {name!r}; known: {known}")
+        chosen.add(korean)
+    return chosen
+
+
+def cache_file(cache_dir: str | Path, root: Path, verify_images: str) -> Path:
+    """Where the index cache of ``root`` lives: one file per dataset root and verification mode."""
+    tag = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return Path(cache_dir) / f"korean_objects-{tag}-{verify_images}.pkl"
+
+
+def read_korean_objects(
+    root: str | Path,
+    *,
+    policy: ErrorPolicy | None = None,
+    domains: Sequence[str] | str | None = None,
+    label_source: str = "folder",
+    group_by: str = "code",
+    imsize_order: str = "wh",
+    verify_images: str = "header",
+    cache_dir: str | Path | None = None,
+    cache_check: str = "files",
+) -> list[DetectionSample]:
+    """Read every annotated image under ``root`` (``<domain>/<n>/<class folder>/<stem>.jpg+json``).
+
+    ``domains``: Korean or English names (``유적건조물``/``heritage``, ``상품``/``products``,
+    ``랜드마크``/``landmarks``); ``None`` = all present. ``label_source``: ``folder`` (the object name
+    at the end of the class folder name) or ``region`` (each region's ``class``). ``group_by``: the
+    leakage unit, ``code`` (one shoot), ``sequence`` (``<code>_<first counter>``) or ``image``.
+    ``imsize_order``: ``wh`` or ``hw`` for ``image.imsize``. ``verify_images``: ``none`` (the file
+    exists), ``header`` (it opens and has the annotated size) or ``full`` (every pixel decodes).
+    ``cache_dir``: where the index cache lives (``None``: no cache); ``cache_check``: ``files`` or
+    ``folders`` (see :mod:`aihub_bench.datasets.index_cache`). Samples are numbered 1..N in path order.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Korean objects dataset root {root} is not a directory")
+    policy = policy if policy is not None else ErrorPolicy("raise")
+    _option(label_source, LABEL_SOURCES, "label_source")
+    _option(group_by, GROUP_KEYS, "group_by")
+    _option(imsize_order, ("wh", "hw"), "imsize_order")
+    _option(verify_images, VERIFY_MODES, "verify_images")
+    wanted = _domain_filter(domains)
+    cache = FolderIndexCache(
+        cache_file(cache_dir, root, verify_images) if cache_dir else None,
+        key={"reader": READER_VERSION, "root": str(root.resolve()), "verify_images": verify_images},
+        check=cache_check,
+    )
+    builder = _Builder(root, policy, group_by, label_source, imsize_order)
+    samples: list[DetectionSample] = []
+    domains_found = []
+    for domain_dir in _subdirs(root):
+        domain = lookup_domain(domain_dir.name)
+        if domain is None or (wanted is not None and domain not in wanted):
+            continue
+        domains_found.append(domain)
+        for bucket in _subdirs(Path(domain_dir.path)):
+            for class_dir in _subdirs(Path(bucket.path)):
+                rel = f"{domain_dir.name}/{bucket.name}/{class_dir.name}"
+                samples.extend(_read_folder(Path(class_dir.path), rel, domain, cache, builder, verify_images))
+    cache.save()
+    if wanted is not None and not wanted & set(domains_found):
+        raise FileNotFoundError(f"none of the domains {sorted(wanted)} has a folder under {root}")
+    if not domains_found:
+        raise FileNotFoundError(f"no domain folder ({', '.join(DOMAINS)}) under {root}")
+    policy.count("index_cache_folders_reused", cache.hits)
+    policy.count("index_cache_folders_parsed", cache.misses)
+    log.info("Korean objects index: %d folders reused from cache, %d parsed", cache.hits, cache.misses)
+    samples.sort(key=lambda s: str(s.image_path))
+    for image_id, sample in enumerate(samples, start=1):
+        sample.image_id = image_id
+    return samples
+
+
+def _read_folder(
+    path: Path, rel: str, domain: str, cache: FolderIndexCache, builder: _Builder, verify_images: str
+) -> list[DetectionSample]:
+    policy = builder.policy
+    folder = parse_class_folder(path.name)
+    try:
+        if folder is None:
+            raise BadInputError(
+                path,
+                "folder name is not <code>_<domain>_<대분류>_<중분류>_<소분류>_<name>",
+                "bad_folder_name",
+            )
+        if folder.domain != domain:
+            raise BadInputError(
+                path, f"folder names domain {folder.domain!r} but lies in {domain!r}", "bad_folder_name"
+            )
+    except BadInputError as err:
+        policy.handle(err)
+        return []
+    signature = folder_signature(path, cache.check)
+    scanned = cache.get(rel, signature)
+    if scanned is None:
+        scanned = _scan_folder(path, verify_images)
+        cache.put(rel, signature, scanned)
+    for file_name, reason, kind in scanned["problems"]:
+        policy.handle(BadInputError(path / file_name, reason, kind))
+    out = []
+    for item in scanned["images"]:
+        try:
+            out.append(builder.build(rel, folder, item))
+        except BadInputError as err:
+            policy.handle(err)
+    policy.count("images_read", len(out))
+    policy.count(f"images_read/{domain}", len(out))
+    policy.count("objects_read", sum(len(s.labels) for s in out))
+    return out
