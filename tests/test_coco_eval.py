@@ -93,8 +93,10 @@ def _results(samples: list[DetectionSample], rng: np.random.Generator | None) ->
     return [r for s in samples for r in predictions_to_coco(s.image_id, _predict(s, rng))]
 
 
-def _pycocotools_reference(gt: dict, results: list[dict], iou_type: str) -> tuple[np.ndarray, np.ndarray]:
-    """Plain pycocotools COCOeval: stats and the precision array."""
+def _pycocotools_reference(
+    gt: dict, results: list[dict], iou_type: str, cat_ids: list[int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain pycocotools COCOeval (restricted to ``cat_ids`` if given): stats and the precision array."""
     coco_gt = COCO()
     coco_gt.dataset = copy.deepcopy(gt)
     coco_gt.createIndex()
@@ -103,6 +105,8 @@ def _pycocotools_reference(gt: dict, results: list[dict], iou_type: str) -> tupl
         for r in res:
             r.pop("bbox")
     evaluator = COCOeval(coco_gt, coco_gt.loadRes(res), iou_type)
+    if cat_ids is not None:
+        evaluator.params.catIds = cat_ids
     evaluator.evaluate()
     evaluator.accumulate()
     evaluator.summarize()
@@ -263,3 +267,53 @@ def test_predictions_to_coco_and_write(tmp_path: Path) -> None:
 
     path = write_coco_results(tmp_path / "run" / "coco_results.json", results)
     assert json.loads(path.read_text()) == results
+
+
+GROUPS = {
+    "lesions": ["nodule", "mass"],
+    "mixed": ["calcification", "unused"],  # one class without GT: it must not count
+    "everything": CLASSES,
+}
+
+
+@pytest.mark.parametrize("backend", ["faster_coco_eval", "pycocotools"])
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+def test_group_map_matches_restricted_pycocotools(samples, gt, iou_type: str, backend: str) -> None:
+    results = _results(samples, np.random.default_rng(2))
+    ours = evaluate_coco(gt, results, (iou_type,), CLASSES, backend=backend, category_groups=GROUPS)
+    full_stats, _ = _pycocotools_reference(gt, results, iou_type)
+    for group, members in GROUPS.items():
+        ids = [CLASSES.index(m) + 1 for m in members]
+        ref_stats, _ = _pycocotools_reference(gt, results, iou_type, cat_ids=ids)
+        assert ours[f"{iou_type}_mAP/{group}"] == pytest.approx(ref_stats[0], abs=1e-6), group
+        assert ours[f"{iou_type}_mAP_50/{group}"] == pytest.approx(ref_stats[1], abs=1e-6), group
+    assert 0.2 < ours[f"{iou_type}_mAP/lesions"] < 0.95  # non-degenerate
+    assert ours[f"{iou_type}_mAP/lesions"] != pytest.approx(ours[f"{iou_type}_mAP/mixed"])
+    assert ours[f"{iou_type}_mAP/everything"] == pytest.approx(full_stats[0], abs=1e-6)
+    assert ours[f"{iou_type}_mAP/mixed"] == pytest.approx(ours[f"{iou_type}_AP/calcification"], abs=1e-6)
+
+
+def test_group_without_gt_is_left_out(samples, gt) -> None:
+    results = _results(samples, np.random.default_rng(2))
+    metrics = evaluate_coco(gt, results, ("bbox", "segm"), category_groups={"empty": ["unused"], "none": []})
+    assert not any(k.endswith(("/empty", "/none")) for k in metrics)
+
+
+def test_group_with_unknown_class_raises(gt) -> None:
+    with pytest.raises(ValueError, match="tumour"):
+        evaluate_coco(gt, [], category_groups={"lesions": ["nodule", "tumour"]})
+    with pytest.raises(ValueError, match="not a string"):
+        evaluate_coco(gt, [], category_groups={"lesions": "nodule"})
+
+
+def test_korean_group_and_class_names(samples, gt) -> None:
+    korean = ["결절", "종괴", "석회화", "미사용"]
+    results = _results(samples, np.random.default_rng(2))
+    english = evaluate_coco(gt, results, category_groups={"lesions": CLASSES[:2]})
+    gt_ko = copy.deepcopy(gt)
+    for cat in gt_ko["categories"]:
+        cat["name"] = korean[cat["id"] - 1]
+    metrics = evaluate_coco(gt_ko, results, category_groups={"유적건조물": korean[:2]})
+    assert metrics["bbox_mAP/유적건조물"] == pytest.approx(english["bbox_mAP/lesions"])
+    assert metrics["bbox_mAP_50/유적건조물"] == pytest.approx(english["bbox_mAP_50/lesions"])
+    assert metrics["bbox_AP/결절"] == pytest.approx(english["bbox_AP/nodule"])

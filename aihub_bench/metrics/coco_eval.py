@@ -6,7 +6,8 @@ results, and run ``COCOeval`` into flat metric keys.
 
 Keys returned by :func:`evaluate_coco`, for each IoU type ``t`` in ``bbox`` / ``segm``:
 ``{t}_mAP``, ``{t}_mAP_50``, ``{t}_mAP_75``, ``{t}_mAP_s``, ``{t}_mAP_m``, ``{t}_mAP_l``,
-``{t}_mAR_100`` and ``{t}_AP/<class name>``.
+``{t}_mAR_100`` and ``{t}_AP/<class name>``; with ``category_groups``, also ``{t}_mAP/<group>`` and
+``{t}_mAP_50/<group>`` (COCO mAP restricted to the group's categories, LVIS APr/APc/APf style).
 
 COCO reports ``-1`` when a value is undefined because there is no ground truth for it (no small
 objects, a class absent from the split). Such keys are **left out** of the dict rather than
@@ -208,10 +209,12 @@ def evaluate_coco(
     iou_types: Sequence[str] = ("bbox",),
     class_names: Sequence[str] | None = None,
     backend: str = "faster_coco_eval",
+    category_groups: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, float]:
     """COCO metrics as flat keys (see the module docstring); undefined (-1) values are left out.
 
     ``class_names[i]`` names category id ``i + 1``; by default names come from ``gt["categories"]``.
+    ``category_groups`` maps a group name to class names; a group with no ground truth is left out.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown COCO backend {backend!r}; choose one of {BACKENDS}")
@@ -219,6 +222,7 @@ def evaluate_coco(
         names = {int(c["id"]): str(c["name"]) for c in gt["categories"]}
     else:
         names = {i + 1: str(n) for i, n in enumerate(class_names)}
+    group_ids = _group_category_ids(category_groups or {}, names)
     metrics: dict[str, float] = {}
     for iou_type in iou_types:
         if iou_type not in IOU_TYPES:
@@ -235,4 +239,44 @@ def evaluate_coco(
             p = p[p > -1]
             if p.size:
                 metrics[f"{iou_type}_AP/{names.get(int(cat_id), str(cat_id))}"] = float(p.mean())
+        metrics.update(_group_metrics(iou_type, evaluator, precision, group_ids))
+    return metrics
+
+
+def _group_category_ids(
+    groups: Mapping[str, Sequence[str]], names: Mapping[int, str]
+) -> dict[str, list[int]]:
+    """Category ids per group; raises on class names that are not categories."""
+    ids_by_name = {name: cat_id for cat_id, name in names.items()}
+    out: dict[str, list[int]] = {}
+    for group, members in groups.items():
+        if isinstance(members, str):  # a bare string would be read as one class per character
+            raise ValueError(f"category group {group!r} must be a sequence of class names, not a string")
+        unknown = [m for m in members if m not in ids_by_name]
+        if unknown:
+            raise ValueError(
+                f"category group {group!r} names unknown classes {unknown}; known: {sorted(ids_by_name)}"
+            )
+        out[str(group)] = [ids_by_name[m] for m in members]
+    return out
+
+
+def _group_metrics(
+    iou_type: str, evaluator: Any, precision: np.ndarray, group_ids: Mapping[str, Sequence[int]]
+) -> dict[str, float]:
+    """``mAP`` and ``mAP_50`` per group, as COCOeval's summarize gives with ``params.catIds`` restricted.
+
+    Categories are evaluated independently, so slicing the full precision array equals re-running
+    the evaluation on the group's categories alone.
+    """
+    cat_index = {int(c): k for k, c in enumerate(evaluator.params.catIds)}
+    iou_50 = np.flatnonzero(np.isclose(np.asarray(evaluator.params.iouThrs), 0.5))
+    metrics: dict[str, float] = {}
+    for group, ids in group_ids.items():
+        ks = sorted({cat_index[i] for i in ids if i in cat_index})
+        p = precision[:, :, ks, 0, -1]  # area "all", maxDets 100
+        for key, values in (("mAP", p), ("mAP_50", p[iou_50])):
+            values = values[values > -1]
+            if values.size:
+                metrics[f"{iou_type}_{key}/{group}"] = float(values.mean())
     return metrics

@@ -1,0 +1,126 @@
+"""Markdown summary (``results.md``) of flat detection metrics.
+
+Reads the keys written by :func:`aihub_bench.metrics.coco_eval.evaluate_coco` under a split prefix
+(``test/bbox_mAP``, ``test/bbox_AP/<class>``, ``test/bbox_mAP/<group>``, ...) and renders an overall
+table, a per-group table and the worst classes. Missing (undefined) values are shown as "–".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from aihub_bench.metrics.coco_eval import IOU_TYPES
+
+MISSING = "–"
+
+# (column header, metric key suffix)
+_OVERALL_COLUMNS = (
+    ("mAP", "mAP"),
+    ("mAP@50", "mAP_50"),
+    ("mAP@75", "mAP_75"),
+    ("mAP_s", "mAP_s"),
+    ("mAP_m", "mAP_m"),
+    ("mAP_l", "mAP_l"),
+    ("AR@100", "mAR_100"),
+)
+
+
+def _escape(name: str) -> str:
+    return str(name).replace("|", "\\|")
+
+
+def _fmt(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int) -> list[str]:
+    """Markdown table lines; columns from ``numeric_from`` on are right-aligned."""
+    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def _suffixed(split_metrics: Mapping[str, float], prefix: str) -> dict[str, float]:
+    """``{rest: value}`` for keys ``prefix + rest`` with a non-empty ``rest``."""
+    return {
+        k[len(prefix) :]: v for k, v in split_metrics.items() if k.startswith(prefix) and len(k) > len(prefix)
+    }
+
+
+def detection_results_markdown(
+    metrics: Mapping[str, float],
+    split: str = "test",
+    class_groups: Mapping[str, str] | None = None,
+    object_counts: Mapping[str, int] | None = None,
+    worst: int = 10,
+    title: str = "",
+) -> str:
+    """Markdown report of ``split``'s detection metrics; keys of other splits are ignored.
+
+    ``class_groups`` maps class -> group (e.g. domain), ``object_counts`` class -> GT objects in the
+    split; both only add columns. ``worst`` is the number of lowest-AP classes listed.
+    """
+    prefix = f"{split}/"
+    ours = {k[len(prefix) :]: float(v) for k, v in metrics.items() if k.startswith(prefix)}
+    iou_types = [t for t in IOU_TYPES if any(k.startswith(f"{t}_") for k in ours)]
+
+    lines = [f"# {title or f'Detection results ({split})'}", ""]
+    lines.append(f"COCO metrics on the `{split}` split; {MISSING} = undefined (no ground truth for it).")
+    if not iou_types:
+        return "\n".join([*lines, "", "No metrics for this split.", ""])
+
+    lines += ["", "## Overall", ""]
+    header = ["IoU type", *(col for col, _ in _OVERALL_COLUMNS)]
+    rows = [[t, *(_fmt(ours.get(f"{t}_{key}")) for _, key in _OVERALL_COLUMNS)] for t in iou_types]
+    lines += _table(header, rows, numeric_from=1)
+
+    group_maps = {t: _suffixed(ours, f"{t}_mAP/") for t in iou_types}
+    group_50 = {t: _suffixed(ours, f"{t}_mAP_50/") for t in iou_types}
+    group_types = [t for t in iou_types if group_maps[t] or group_50[t]]
+    if group_types:
+        groups = sorted({g for t in group_types for g in (*group_maps[t], *group_50[t])})
+        sizes = Counter(class_groups.values()) if class_groups is not None else None
+        header = ["group", "classes"]
+        for t in group_types:
+            header += [f"{t} mAP", f"{t} mAP@50"]
+        rows = []
+        for g in groups:
+            row = [_escape(g), MISSING if sizes is None else str(sizes.get(g, 0))]
+            for t in group_types:
+                row += [_fmt(group_maps[t].get(g)), _fmt(group_50[t].get(g))]
+            rows.append(row)
+        lines += ["", "## Per group", "", *_table(header, rows, numeric_from=1)]
+
+    ap_type = next((t for t in iou_types if _suffixed(ours, f"{t}_AP/")), None)
+    if ap_type is not None and worst > 0:
+        per_class = _suffixed(ours, f"{ap_type}_AP/")
+        ranked = sorted(per_class.items(), key=lambda item: (item[1], item[0]))[:worst]
+        header = ["rank", "class"]
+        header += ["group"] if class_groups is not None else []
+        header += [f"{ap_type} AP"]
+        header += ["objects"] if object_counts is not None else []
+        rows = []
+        for rank, (name, ap) in enumerate(ranked, start=1):
+            row = [str(rank), _escape(name)]
+            if class_groups is not None:
+                group = class_groups.get(name)
+                row.append(MISSING if group is None else _escape(group))
+            row.append(_fmt(ap))
+            if object_counts is not None:
+                count = object_counts.get(name)
+                row.append(MISSING if count is None else str(int(count)))
+            rows.append(row)
+        lines += ["", f"## Worst classes ({ap_type} AP, {len(ranked)} of {len(per_class)})", ""]
+        lines += _table(header, rows, numeric_from=len(header) - (2 if object_counts is not None else 1))
+    return "\n".join(lines) + "\n"
+
+
+def write_results_markdown(path: str | Path, text: str) -> Path:
+    """Write ``text`` as UTF-8 (creating parent folders); return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
