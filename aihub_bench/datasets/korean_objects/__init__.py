@@ -2,6 +2,10 @@
 
 from aihub_bench.datasets.korean_objects.layout import DOMAINS, ClassFolder, parse_class_folder
 from aihub_bench.datasets.korean_objects.reader import read_korean_objects
+from aihub_bench.datasets.korean_objects.synth import (
+    ensure_synthetic_korean_objects,
+    write_synthetic_korean_objects,
+)
 
 __all__ = [
     "DOMAINS",
