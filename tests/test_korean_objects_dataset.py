@@ -280,8 +280,10 @@ def test_warm_index_parses_nothing_and_gives_the_same_samples(
     tree: Path, tmp_path: Path, parse_calls: list[Path]
 ) -> None:
     cache = tmp_path / "cache"
-    cold = read_korean_objects(tree, cache_dir=cache)
+    cold_policy = ErrorPolicy("raise")
+    cold = read_korean_objects(tree, cache_dir=cache, policy=cold_policy)
     assert len(parse_calls) == 6
+    assert cold_policy.stats["index_cache_folders_parsed"] == 3
     policy = ErrorPolicy("raise")
     warm = read_korean_objects(tree, cache_dir=cache, policy=policy)
     assert len(parse_calls) == 6  # nothing parsed again

@@ -59,6 +59,7 @@ class FolderIndexCache:
         self.misses = 0
         self._old: dict[str, tuple[bytes, Any]] = self._load()
         self._new: dict[str, tuple[bytes, Any]] = {}
+        self._dirty = False
 
     def _load(self) -> dict[str, tuple[bytes, Any]]:
         if self.path is None or not self.path.is_file():
@@ -86,10 +87,12 @@ class FolderIndexCache:
 
     def put(self, folder: str, signature: bytes, entries: Any) -> None:
         self._new[folder] = (signature, entries)
+        self._dirty = True
 
     @property
     def changed(self) -> bool:
-        return self.misses > 0 or set(self._old) != set(self._new)
+        """Whether saving would write something new (a folder parsed, added or gone)."""
+        return self._dirty or self._old.keys() != self._new.keys()
 
     def save(self) -> None:
         """Write the folders seen in this pass (atomically); a no-op when nothing changed."""
@@ -104,5 +107,4 @@ class FolderIndexCache:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        self._old = dict(self._new)
-        self.misses = 0
+        self._old, self._dirty = dict(self._new), False

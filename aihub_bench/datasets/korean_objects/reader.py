@@ -117,65 +117,77 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _image_size(source: Path, item: _Scanned, imsize_order: str) -> tuple[int, int]:
+class _Invalid(ValueError):
+    """A validation failure inside one annotation; the caller adds the file name."""
+
+    def __init__(self, reason: str, kind: str, path: Path | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.kind, self.path = reason, kind, path
+
+
+def _image_size(item: _Scanned, imsize_order: str) -> tuple[int, int]:
     size = item.imsize
     ok = isinstance(size, (list, tuple)) and len(size) == 2 and all(_is_number(v) and v > 0 for v in size)
     if not ok or any(float(v) != int(v) for v in size):
-        raise BadInputError(source, f"image.imsize {size!r} is not two positive integers", "bad_image_entry")
+        raise _Invalid(f"image.imsize {size!r} is not two positive integers", "bad_image_entry")
     width, height = (int(size[0]), int(size[1])) if imsize_order == "wh" else (int(size[1]), int(size[0]))
     if item.header_size is not None and item.header_size != (width, height):
         real = f"{item.header_size[0]}x{item.header_size[1]}"
-        raise BadInputError(
-            source.with_name(item.image_name),
-            f"image is {real} but {source.name} says {width}x{height} (imsize_order={imsize_order})",
+        raise _Invalid(
+            f"image is {real} but {item.stem}.json says {width}x{height} (imsize_order={imsize_order})",
             "size_mismatch",
+            Path(item.image_name),
         )
     return width, height
 
 
-def _box(source: Path, k: int, corners: Any, width: int, height: int) -> tuple[list[float], bool]:
+def _box(k: int, corners: Any, width: int, height: int) -> tuple[list[float], bool]:
     """Validated ``[x1, y1, x2, y2]`` with swapped corners put in order; returns (box, was_swapped)."""
     where = f"regions[{k}]"
     if not (isinstance(corners, (list, tuple)) and len(corners) == 4 and all(_is_number(v) for v in corners)):
-        raise BadInputError(source, f"{where}: boxcorners {corners!r} is not four numbers", "bad_box")
+        raise _Invalid(f"{where}: boxcorners {corners!r} is not four numbers", "bad_box")
     x1, y1, x2, y2 = (float(v) for v in corners)
     swapped = x1 > x2 or y1 > y2
     x1, x2 = min(x1, x2), max(x1, x2)
     y1, y2 = min(y1, y2), max(y1, y2)
     t = BOX_TOLERANCE
     if x1 < -t or y1 < -t or x2 > width + t or y2 > height + t:
-        raise BadInputError(
-            source, f"{where}: box {[x1, y1, x2, y2]} lies outside the {width}x{height} image", "bad_box"
-        )
+        raise _Invalid(f"{where}: box {[x1, y1, x2, y2]} lies outside the {width}x{height} image", "bad_box")
     x1, x2 = max(x1, 0.0), min(x2, float(width))
     y1, y2 = max(y1, 0.0), min(y2, float(height))
     if x2 - x1 < 1 or y2 - y1 < 1:
-        raise BadInputError(source, f"{where}: box {[x1, y1, x2, y2]} has (almost) zero area", "bad_box")
+        raise _Invalid(f"{where}: box {[x1, y1, x2, y2]} has (almost) zero area", "bad_box")
     return [x1, y1, x2, y2], swapped
 
 
 @dataclass
 class _Builder:
-    root: Path
     policy: ErrorPolicy
     group_by: str
     label_source: str
     imsize_order: str
 
-    def build(self, rel_folder: str, folder: ClassFolder, item: _Scanned) -> DetectionSample:
-        source = self.root / rel_folder / (item.stem + ".json")
-        width, height = _image_size(source, item, self.imsize_order)
+    def build(self, folder_path: Path, rel: str, folder: ClassFolder, item: _Scanned) -> DetectionSample:
+        """One validated sample; a problem raises BadInputError naming the JSON (or image) file."""
+        try:
+            return self._build(folder_path, rel, folder, item)
+        except _Invalid as err:
+            path = folder_path / (err.path or f"{item.stem}.json")
+            raise BadInputError(path, err.reason, err.kind) from None
+
+    def _build(self, folder_path: Path, rel: str, folder: ClassFolder, item: _Scanned) -> DetectionSample:
+        width, height = _image_size(item, self.imsize_order)
         if not item.regions:
-            raise BadInputError(source, "'regions' is empty: the image has no annotated object", "no_regions")
+            raise _Invalid("'regions' is empty: the image has no annotated object", "no_regions")
         boxes, labels, tags = [], [], []
         for k, (corners, label, region_tags, _extra) in enumerate(item.regions):
-            box, swapped = _box(source, k, corners, width, height)
+            box, swapped = _box(k, corners, width, height)
             if swapped:
                 self.policy.count("boxes_with_swapped_corners")
             region_label = nfc(label).strip() if isinstance(label, str) else ""
             if self.label_source == "region":
                 if not region_label:
-                    raise BadInputError(source, f"regions[{k}]: no 'class' ({label!r})", "bad_region")
+                    raise _Invalid(f"regions[{k}]: no 'class' ({label!r})", "bad_region")
                 labels.append(region_label)
             else:
                 if region_label and region_label != folder.name:
@@ -184,13 +196,9 @@ class _Builder:
             boxes.append(box)
             tags.append(parse_tags(region_tags))
         sequence = shoot_sequence(item.stem)
-        group = {
-            "code": folder.code,
-            "sequence": f"{rel_folder}/{sequence}",
-            "image": f"{rel_folder}/{item.stem}",
-        }
+        group = {"code": folder.code, "sequence": f"{rel}/{sequence}", "image": f"{rel}/{item.stem}"}
         return DetectionSample(
-            image_path=self.root / rel_folder / item.image_name,
+            image_path=folder_path / item.image_name,
             width=width,
             height=height,
             boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
@@ -201,14 +209,14 @@ class _Builder:
                 "domain_en": DOMAINS.get(folder.domain, folder.domain),
                 "class": folder.name,
                 "category_path": folder.category_path,
-                "class_folder": nfc(Path(rel_folder).name),
+                "class_folder": folder.folder_name,
                 "code": folder.code,
                 "sequence": sequence,
                 "identifier": item.identifier,
                 "region_tags": tags,
                 "region_extra": [r[3] for r in item.regions],
                 "extra": item.extra,
-                "annotation_file": f"{rel_folder}/{item.stem}.json",
+                "annotation_file": f"{rel}/{item.stem}.json",
             },
         )
 
@@ -278,7 +286,7 @@ def read_korean_objects(
         key={"reader": READER_VERSION, "root": str(root.resolve()), "verify_images": verify_images},
         check=cache_check,
     )
-    builder = _Builder(root, policy, group_by, label_source, imsize_order)
+    builder = _Builder(policy, group_by, label_source, imsize_order)
     samples: list[DetectionSample] = []
     domains_found = []
     for domain_dir in _subdirs(root):
@@ -298,7 +306,7 @@ def read_korean_objects(
     policy.count("index_cache_folders_reused", cache.hits)
     policy.count("index_cache_folders_parsed", cache.misses)
     log.info("Korean objects index: %d folders reused from cache, %d parsed", cache.hits, cache.misses)
-    samples.sort(key=lambda s: str(s.image_path))
+    # the walk visits folders and files in sorted order, so ids are stable across runs
     for image_id, sample in enumerate(samples, start=1):
         sample.image_id = image_id
     return samples
@@ -333,7 +341,7 @@ def _read_folder(
     out = []
     for item in scanned["images"]:
         try:
-            out.append(builder.build(rel, folder, item))
+            out.append(builder.build(path, rel, folder, item))
         except BadInputError as err:
             policy.handle(err)
     policy.count("images_read", len(out))
