@@ -5,12 +5,19 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
+from aihub_bench.overrides import quote_argv
 from aihub_bench.pipeline import run
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="eval")
-def main(cfg: DictConfig) -> None:
+def _main(cfg: DictConfig) -> None:
     run(cfg, evaluate_only=True)
+
+
+def main() -> object:
+    """Hydra entry point; Korean values on the command line need no quoting (see overrides.py)."""
+    quote_argv()
+    return _main()
 
 
 if __name__ == "__main__":

@@ -5,14 +5,21 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
+from aihub_bench.overrides import quote_argv
 from aihub_bench.pipeline import run
 
 
 @hydra.main(version_base="1.3", config_path="configs", config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def _main(cfg: DictConfig) -> float | None:
     metrics = run(cfg)
     monitor = cfg.get("optimized_metric")
     return metrics.get(monitor) if monitor else None  # for Hydra sweepers
+
+
+def main() -> object:
+    """Hydra entry point; Korean values on the command line need no quoting (see overrides.py)."""
+    quote_argv()
+    return _main()
 
 
 if __name__ == "__main__":

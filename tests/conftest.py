@@ -11,6 +11,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
+from aihub_bench.overrides import quote_non_ascii
 from aihub_bench.pipeline import run
 
 
@@ -27,13 +28,15 @@ def compose_config(
     with initialize_config_module(config_module="aihub_bench.configs", version_base="1.3"):
         cfg = compose(
             config_name=config_name,
-            overrides=[
-                *overrides,
-                f"paths.data_dir={data_dir}",
-                f"hydra.run.dir={run_dir}",
-                "callbacks.rich_progress_bar=null" if config_name == "train" else "callbacks=none",
-                "dataset.num_workers=0",
-            ],
+            overrides=quote_non_ascii(
+                [
+                    *overrides,
+                    f"paths.data_dir={data_dir}",
+                    f"hydra.run.dir={run_dir}",
+                    "callbacks.rich_progress_bar=null" if config_name == "train" else "callbacks=none",
+                    "dataset.num_workers=0",
+                ]
+            ),
             return_hydra_config=True,
         )
     HydraConfig.instance().set_config(cfg)
