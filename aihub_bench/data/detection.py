@@ -129,6 +129,7 @@ class DetectionDataModule(pl.LightningDataModule):
         num_workers: int = 0,
         augment: dict[str, float] | None = None,
         max_samples: int | None = None,
+        group_results_by: str | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
@@ -147,8 +148,10 @@ class DetectionDataModule(pl.LightningDataModule):
         self.num_workers = num_workers
         self.augment_cfg = augment or {}
         self.max_samples = max_samples
+        self.group_results_by = group_results_by
         self.splits: dict[str, list[DetectionSample]] = {}
         self.class_names: list[str] = []
+        self.class_groups: dict[str, str] = {}
 
     # -- data preparation -------------------------------------------------------------------
     def resolved_root(self) -> Path:
@@ -179,6 +182,8 @@ class DetectionDataModule(pl.LightningDataModule):
         unknown = {label for s in samples for label in s.labels} - set(self.class_names)
         if unknown:
             raise ValueError(f"dataset.label_names does not list {sorted(unknown)}")
+        if self.group_results_by:
+            self.class_groups = self._class_groups(samples, self.group_results_by)
         sides = self._assign_splits(samples)
         self.splits = {
             name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
@@ -189,6 +194,25 @@ class DetectionDataModule(pl.LightningDataModule):
         if self.with_masks and any(s.polygons is None for s in samples):
             raise ValueError(f"dataset {self.name!r} has boxes only; a mask model needs polygon annotations")
         log.info("Split sizes: %s", {k: len(v) for k, v in self.splits.items()})
+
+    def _class_groups(self, samples: Sequence[DetectionSample], key: str) -> dict[str, str]:
+        """Class -> value of ``meta[key]`` (e.g. its domain), for per-group results."""
+        seen: dict[str, Counter[str]] = {}
+        for s in samples:
+            if key not in s.meta:
+                raise ValueError(f"dataset.group_results_by={key!r}, but {s.image_path} has no such field")
+            for label in s.labels:
+                seen.setdefault(label, Counter())[str(s.meta[key])] += 1
+        ambiguous = sorted(label for label, c in seen.items() if len(c) > 1)
+        if ambiguous:
+            log.warning(
+                "%d classes occur under several %s values (first: %s); each is reported under its "
+                "most frequent one",
+                len(ambiguous),
+                key,
+                ambiguous[0],
+            )
+        return {label: c.most_common(1)[0][0] for label, c in sorted(seen.items())}
 
     def _assign_splits(self, samples: Sequence[DetectionSample]) -> list[str]:
         cfg = self.split_cfg
@@ -217,12 +241,20 @@ class DetectionDataModule(pl.LightningDataModule):
         report = self.policy.report()
         report["dataset"] = self.name
         report["split_sizes"] = {k: len(v) for k, v in self.splits.items()}
-        report["objects_per_class"] = dict(
-            sorted(Counter(label for s in self.splits.get("train", []) for label in s.labels).items())
-        )
+        report["objects_per_class"] = {
+            split: dict(sorted(self.object_counts(split).items())) for split in self.splits
+        }
+        missing = sorted(set(self.class_names) - set(self.object_counts("train")))
+        if missing:
+            report["classes_without_training_objects"] = missing
+            log.warning("%d classes have no object in the train split (first: %s)", len(missing), missing[0])
         (run_dir / "data_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
         assignment = {k: [str(s.group or s.image_path) for s in v] for k, v in self.splits.items()}
         (run_dir / "splits.json").write_text(json.dumps(assignment, indent=1, ensure_ascii=False), "utf-8")
+
+    def object_counts(self, split: str) -> Counter[str]:
+        """Number of annotated objects per class in ``split``."""
+        return Counter(label for s in self.splits.get(split, []) for label in s.labels)
 
     # -- loaders ----------------------------------------------------------------------------
     def dataset(self, split: str) -> DetectionDataset:

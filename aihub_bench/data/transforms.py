@@ -5,14 +5,28 @@ from __future__ import annotations
 import albumentations as A
 
 
-def detection_augment(hflip: float = 0.5, vflip: float = 0.0, brightness_contrast: float = 0.0) -> A.Compose:
-    """Augmentations that keep every object (flips and photometric only), so boxes, labels and
-    masks stay aligned one to one. Geometric crops that can drop objects are deliberately absent."""
+def detection_augment(
+    hflip: float = 0.5,
+    vflip: float = 0.0,
+    brightness_contrast: float = 0.0,
+    hue_saturation: float = 0.0,
+    safe_crop: float = 0.0,
+) -> A.Compose:
+    """Augmentations that keep every object, so boxes, labels and masks stay aligned one to one.
+
+    Each value is the probability of its transform (0 = off): flips, photometric changes, and
+    ``safe_crop``, a random crop that never cuts into a box (``BBoxSafeRandomCrop``); the model
+    resizes its input anyway. Crops that can drop objects are deliberately absent.
+    """
     ops: list[A.BasicTransform] = []
+    if safe_crop > 0:
+        ops.append(A.BBoxSafeRandomCrop(erosion_rate=0.0, p=safe_crop))
     if hflip > 0:
         ops.append(A.HorizontalFlip(p=hflip))
     if vflip > 0:
         ops.append(A.VerticalFlip(p=vflip))
     if brightness_contrast > 0:
         ops.append(A.RandomBrightnessContrast(p=brightness_contrast))
+    if hue_saturation > 0:
+        ops.append(A.HueSaturationValue(p=hue_saturation))
     return A.Compose(ops, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"], clip=True))

@@ -17,6 +17,7 @@ from aihub_bench.metrics.coco_eval import (
     predictions_to_coco,
     write_coco_results,
 )
+from aihub_bench.metrics.results_table import detection_results_markdown, write_results_markdown
 from aihub_bench.tasks.optim import build_optimizer, warmup_cosine
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class DetectionTask(pl.LightningModule):
         monitor: str = "val/bbox_mAP",
         monitor_mode: str = "max",
         results_file: str = "predictions_test.json",
+        report_file: str | None = "results.md",
+        report_worst: int = 10,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer"])
@@ -90,11 +93,23 @@ class DetectionTask(pl.LightningModule):
         self._log_coco("val")
 
     def on_test_epoch_end(self) -> None:
-        predictions = self._log_coco("test")
-        if self.trainer.is_global_zero and self.trainer.default_root_dir:
-            path = Path(self.trainer.default_root_dir) / self.hparams.results_file
-            write_coco_results(path, predictions)
-            log.info("COCO results written to %s", path)
+        predictions, metrics = self._log_coco("test")
+        if not (self.trainer.is_global_zero and self.trainer.default_root_dir):
+            return
+        run_dir = Path(self.trainer.default_root_dir)
+        write_coco_results(run_dir / self.hparams.results_file, predictions)
+        log.info("COCO results written to %s", run_dir / self.hparams.results_file)
+        if self.hparams.report_file and metrics:
+            datamodule = self.trainer.datamodule
+            text = detection_results_markdown(
+                {f"test/{k}": v for k, v in metrics.items()},
+                split="test",
+                class_groups=getattr(datamodule, "class_groups", None) or None,
+                object_counts=datamodule.object_counts("test"),
+                worst=self.hparams.report_worst,
+                title=f"{getattr(datamodule, 'name', '') or 'Detection'}: test results",
+            )
+            write_results_markdown(run_dir / self.hparams.report_file, text)
 
     def _gathered(self) -> tuple[list[dict[str, Any]], set[int]]:
         predictions, seen = self._predictions, set(self._seen_ids)
@@ -105,15 +120,22 @@ class DetectionTask(pl.LightningModule):
             seen = {i for part in parts for i in part[1]}
         return predictions, seen
 
-    def _log_coco(self, split: str) -> list[dict[str, Any]]:
+    def _log_coco(self, split: str) -> tuple[list[dict[str, Any]], dict[str, float]]:
         predictions, seen = self._gathered()
         if self.trainer.sanity_checking or not seen:
-            return predictions
-        samples = [s for s in self.trainer.datamodule.splits[split] if s.image_id in seen]
+            return predictions, {}
+        datamodule = self.trainer.datamodule
+        samples = [s for s in datamodule.splits[split] if s.image_id in seen]
         gt = coco_gt_from_samples(samples, self.class_names)
-        metrics = evaluate_coco(gt, predictions, self.hparams.iou_types, self.class_names)
+        metrics = evaluate_coco(
+            gt,
+            predictions,
+            self.hparams.iou_types,
+            self.class_names,
+            category_groups=_invert(getattr(datamodule, "class_groups", None) or {}),
+        )
         self.log_dict({f"{split}/{k}": float(v) for k, v in metrics.items()}, sync_dist=False)
-        return predictions
+        return predictions, metrics
 
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
@@ -122,3 +144,11 @@ class DetectionTask(pl.LightningModule):
             return optimizer
         schedule = warmup_cosine(optimizer, self.trainer.estimated_stepping_batches, **self.hparams.scheduler)
         return {"optimizer": optimizer, "lr_scheduler": schedule}
+
+
+def _invert(class_groups: dict[str, str]) -> dict[str, list[str]] | None:
+    """``{class: group}`` -> ``{group: [classes]}`` (``None`` when there are no groups)."""
+    groups: dict[str, list[str]] = {}
+    for name, group in class_groups.items():
+        groups.setdefault(group, []).append(name)
+    return groups or None
