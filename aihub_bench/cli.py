@@ -17,7 +17,28 @@ def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]
     return 0
 
 
+def _image_size(text: str) -> int | tuple[int, int]:
+    """``256`` (square) or ``256x192`` (width x height)."""
+    try:
+        parts = [int(p) for p in text.lower().split("x")]
+    except ValueError:
+        parts = []
+    if len(parts) not in (1, 2) or min(parts) <= 0:
+        raise argparse.ArgumentTypeError(f"image size must look like 320 or 256x192, got {text!r}")
+    return parts[0] if len(parts) == 1 else (parts[0], parts[1])
+
+
 def _synth(args: argparse.Namespace) -> int:
+    writers = {"xray": _synth_xray, "korean_objects": _synth_korean_objects}
+    root, pattern = writers[args.dataset](args)
+    total = sum(1 for _ in Path(root).rglob(pattern))
+    print(
+        f"Wrote {total} synthetic {args.dataset} images in the real AI Hub layout to {Path(root).resolve()}"
+    )
+    return 0
+
+
+def _synth_xray(args: argparse.Namespace) -> tuple[Path, str]:
     from aihub_bench.datasets.xray import MAKERS, SUBSETS, write_synthetic_xray
     from aihub_bench.datasets.xray.layout import CLASS_FOLDERS
     from aihub_bench.datasets.xray.synth import DEFAULT_CLASSES
@@ -33,12 +54,27 @@ def _synth(args: argparse.Namespace) -> int:
         Path(args.out),
         classes=classes,
         images_per_subset=per_subset,
-        image_size=args.image_size,
+        image_size=args.image_size or 320,
         seed=args.seed,
     )
-    total = sum(1 for _ in Path(root).rglob("*.png"))
-    print(f"Wrote {total} synthetic X-ray images in the real AI Hub layout to {Path(root).resolve()}")
-    return 0
+    return Path(root), "*.png"
+
+
+def _synth_korean_objects(args: argparse.Namespace) -> tuple[Path, str]:
+    from aihub_bench.datasets.korean_objects import DOMAINS, write_synthetic_korean_objects
+
+    classes_per_domain = int(args.classes) if args.classes else 4
+    images_per_shoot = 3
+    shoots = max(1, -(-args.images // (len(DOMAINS) * classes_per_domain * images_per_shoot)))  # ceil
+    root = write_synthetic_korean_objects(
+        Path(args.out),
+        classes_per_domain=classes_per_domain,
+        shoots_per_class=shoots,
+        images_per_shoot=images_per_shoot,
+        image_size=args.image_size or (256, 192),
+        seed=args.seed,
+    )
+    return Path(root), "*.jpg"
 
 
 def _xray_to_voc(args: argparse.Namespace) -> int:
@@ -58,11 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", help="test a checkpoint: ckpt_path=... (Hydra overrides follow)", add_help=False)
 
     synth = sub.add_parser("synth", help="write a synthetic twin in the real on-disk layout")
-    synth.add_argument("dataset", choices=["xray"])
+    synth.add_argument("dataset", choices=["xray", "korean_objects"])
     synth.add_argument("--out", required=True, help="output folder (the future dataset.root)")
     synth.add_argument("--images", type=int, default=480, help="approximate number of images")
-    synth.add_argument("--image-size", type=int, default=320)
-    synth.add_argument("--classes", default=None, help="comma-separated class folders, or 'all'")
+    synth.add_argument(
+        "--image-size",
+        type=_image_size,
+        default=None,
+        help="320 or WxH (default: xray 320, korean_objects 256x192)",
+    )
+    synth.add_argument(
+        "--classes",
+        default=None,
+        help="xray: comma-separated class folders, or 'all'; korean_objects: classes per domain (1-9)",
+    )
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(func=_synth)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from aihub_bench.cli import main
+from aihub_bench.datasets.korean_objects import read_korean_objects
 from aihub_bench.datasets.xray import read_xray
 from aihub_bench.formats.voc import read_voc, write_voc
 
@@ -43,6 +44,21 @@ def test_synth_command_writes_the_real_layout(synth_root: Path, capsys: pytest.C
     assert {p.relative_to(synth_root).parts[0] for p in pngs} == {"Astrophysics", "Rapiscan", "Smith"}
     assert (synth_root / "Annotation/Train/CoCo/coco_smith.json").is_file()
     assert len(read_xray(synth_root)) == 24
+
+
+def test_synth_command_writes_korean_objects(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "사물"
+    args = ["synth", "korean_objects", "--out", str(out), "--images", "18", "--image-size", "96x72"]
+    assert main([*args, "--classes", "2"]) == 0
+    samples = read_korean_objects(out)
+    assert len(samples) == 18  # 3 domains x 2 classes x 1 shoot x 3 images
+    assert {(s.width, s.height) for s in samples} == {(96, 72)}
+    assert "Wrote 18 synthetic korean_objects images" in capsys.readouterr().out
+
+
+def test_synth_command_rejects_a_bad_image_size(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        main(["synth", "korean_objects", "--out", str(tmp_path), "--image-size", "big"])
 
 
 def test_xray_to_voc_agrees_on_clean_data(synth_root: Path, tmp_path: Path) -> None:
