@@ -14,9 +14,15 @@ import pytest
 from PIL import Image
 
 import aihub_bench.datasets.korean_objects.reader as reader_module
-from aihub_bench.datasets.korean_objects import read_korean_objects
+from aihub_bench.datasets.korean_objects import read_korean_objects, write_synthetic_korean_objects
 from aihub_bench.datasets.korean_objects.layout import lookup_domain, parse_class_folder, shoot_sequence
 from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.aihub_region_json import (
+    Region,
+    RegionAnnotation,
+    read_region_json,
+    write_region_json,
+)
 
 POST_OFFICE = "HF010785_유적건조물_교통통신_교통통신시설_우체국_인천우체국"
 TOWER = "LF000001_랜드마크_타워_전망탑_통신탑_남산타워"
@@ -346,3 +352,39 @@ def test_unreadable_or_foreign_cache_is_rebuilt(tree: Path, tmp_path: Path, pars
     # another verification mode keeps its own cache file
     read_korean_objects(tree, cache_dir=cache, verify_images="none")
     assert len(list(cache.iterdir())) == 2
+
+
+# ------------------------------------------------------------------------------ round trips
+
+
+def test_region_json_codec_round_trip(tmp_path: Path) -> None:
+    ann = RegionAnnotation(
+        identifier="HF010785_0002_0002",
+        imsize=[1920, 1080],
+        regions=[Region([40, 30, 5, 6], "인천우체국", ["날씨:맑음", "각도:정면"], {"vertices": [[1, 2]]})],
+        extra={"version": "1.0", "image.촬영장비": "DSLR"},
+    )
+    path = write_region_json(tmp_path / "a.json", ann)
+    assert "인천우체국" in path.read_text(encoding="utf-8")  # written readable, not \\u-escaped
+    assert read_region_json(path) == ann
+
+
+def test_synthetic_twin_reads_back_exactly(tmp_path: Path) -> None:
+    root = write_synthetic_korean_objects(
+        tmp_path / "twin", classes_per_domain=2, shoots_per_class=2, images_per_shoot=2, image_size=(96, 72)
+    )
+    policy = ErrorPolicy("raise")
+    samples = read_korean_objects(root, policy=policy, verify_images="full")
+    assert len(samples) == len(list(root.rglob("*.jpg"))) == 24
+    swapped = 0
+    for sample in samples:
+        ann = read_region_json(sample.image_path.with_suffix(".json"))
+        corners = np.asarray([r.corners for r in ann.regions], dtype=np.float32)
+        swapped += int(((corners[:, 0] > corners[:, 2]) | (corners[:, 1] > corners[:, 3])).sum())
+        normalised = np.concatenate(
+            [np.minimum(corners[:, :2], corners[:, 2:]), np.maximum(corners[:, :2], corners[:, 2:])], 1
+        )
+        np.testing.assert_allclose(sample.boxes, normalised)
+        assert sample.labels == [r.label for r in ann.regions]
+        assert sample.labels[0] == sample.image_path.parent.name.rsplit("_", 1)[1]
+    assert swapped == policy.stats["boxes_with_swapped_corners"] > 0
