@@ -110,6 +110,7 @@ class DetectionTask(pl.LightningModule):
                 title=f"{getattr(datamodule, 'name', '') or 'Detection'}: test results",
             )
             write_results_markdown(run_dir / self.hparams.report_file, text)
+            log.info("Results table written to %s", run_dir / self.hparams.report_file)
 
     def _gathered(self) -> tuple[list[dict[str, Any]], set[int]]:
         predictions, seen = self._predictions, set(self._seen_ids)

@@ -305,7 +305,14 @@ def read_korean_objects(
         raise FileNotFoundError(f"no domain folder ({', '.join(DOMAINS)}) under {root}")
     policy.count("index_cache_folders_reused", cache.hits)
     policy.count("index_cache_folders_parsed", cache.misses)
-    log.info("Korean objects index: %d folders reused from cache, %d parsed", cache.hits, cache.misses)
+    per_domain = ", ".join(f"{d} {policy.stats[f'images_read/{d}']}" for d in domains_found)
+    log.info(
+        "Korean objects: %d images (%s); index: %d folders reused from cache, %d parsed",
+        len(samples),
+        per_domain,
+        cache.hits,
+        cache.misses,
+    )
     # the walk visits folders and files in sorted order, so ids are stable across runs
     for image_id, sample in enumerate(samples, start=1):
         sample.image_id = image_id
