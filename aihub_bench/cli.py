@@ -30,7 +30,10 @@ def _image_size(text: str) -> int | tuple[int, int]:
 
 def _synth(args: argparse.Namespace) -> int:
     writers = {"xray": _synth_xray, "korean_objects": _synth_korean_objects}
-    root, pattern = writers[args.dataset](args)
+    try:
+        root, pattern = writers[args.dataset](args)
+    except ValueError as err:  # a bad option: say so, no traceback
+        raise SystemExit(f"aihub-bench synth {args.dataset}: {err}") from None
     total = sum(1 for _ in Path(root).rglob(pattern))
     print(
         f"Wrote {total} synthetic {args.dataset} images in the real AI Hub layout to {Path(root).resolve()}"
@@ -63,6 +66,8 @@ def _synth_xray(args: argparse.Namespace) -> tuple[Path, str]:
 def _synth_korean_objects(args: argparse.Namespace) -> tuple[Path, str]:
     from aihub_bench.datasets.korean_objects import DOMAINS, write_synthetic_korean_objects
 
+    if args.classes and not args.classes.isdigit():
+        raise ValueError(f"--classes is a number of classes per domain, got {args.classes!r}")
     classes_per_domain = int(args.classes) if args.classes else 4
     images_per_shoot = 3
     shoots = max(1, -(-args.images // (len(DOMAINS) * classes_per_domain * images_per_shoot)))  # ceil

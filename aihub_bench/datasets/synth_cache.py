@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,3 +40,11 @@ def ensure_generated(
     if tmp.exists():
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def image_size_pair(image_size: int | Sequence[int], minimum: int) -> tuple[int, int]:
+    """``(width, height)`` from a side or a pair; smaller than ``minimum`` px is a ValueError."""
+    w, h = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if min(w, h) < minimum:
+        raise ValueError(f"image_size must be at least {minimum} px, got {image_size!r}")
+    return int(w), int(h)

@@ -9,6 +9,7 @@ Names are compared in Unicode NFC: archives unpacked on macOS store Hangul decom
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 # Korean folder name -> English alias (either may be used in configs)
@@ -27,6 +28,22 @@ def lookup_domain(name: str) -> str | None:
         return name
     by_alias = {alias: korean for korean, alias in DOMAINS.items()}
     return by_alias.get(name.lower())
+
+
+def resolve_domains(names: Sequence[str] | str | None) -> tuple[str, ...]:
+    """Korean domain names, in release order, for Korean or English ``names`` (``None``: all three)."""
+    if names is None:
+        return tuple(DOMAINS)
+    found = set()
+    for name in [names] if isinstance(names, str) else names:
+        korean = lookup_domain(name)
+        if korean is None:
+            known = ", ".join(f"{k} ({v})" for k, v in DOMAINS.items())
+            raise ValueError(f"unknown Korean-objects domain {name!r}; known: {known}")
+        found.add(korean)
+    if not found:
+        raise ValueError("domains must name at least one domain")
+    return tuple(d for d in DOMAINS if d in found)
 
 
 @dataclass(frozen=True)

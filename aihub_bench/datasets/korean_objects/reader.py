@@ -30,6 +30,7 @@ from aihub_bench.datasets.korean_objects.layout import (
     lookup_domain,
     nfc,
     parse_class_folder,
+    resolve_domains,
     shoot_sequence,
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy
@@ -230,19 +231,6 @@ def _option(value: str, allowed: Sequence[str], name: str) -> str:
     return value
 
 
-def _domain_filter(domains: Sequence[str] | str | None) -> set[str] | None:
-    if domains is None:
-        return None
-    chosen = set()
-    for name in [domains] if isinstance(domains, str) else domains:
-        korean = lookup_domain(name)
-        if korean is None:
-            known = ", ".join(f"{k} ({v})" for k, v in DOMAINS.items())
-            raise ValueError(f"unknown Korean-objects domain {name!r}; known: {known}")
-        chosen.add(korean)
-    return chosen
-
-
 def cache_file(cache_dir: str | Path, root: Path, verify_images: str) -> Path:
     """Where the index cache of ``root`` lives: one file per dataset root and verification mode."""
     tag = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
@@ -280,7 +268,7 @@ def read_korean_objects(
     _option(group_by, GROUP_KEYS, "group_by")
     _option(imsize_order, ("wh", "hw"), "imsize_order")
     _option(verify_images, VERIFY_MODES, "verify_images")
-    wanted = _domain_filter(domains)
+    wanted = None if domains is None else set(resolve_domains(domains))
     cache = FolderIndexCache(
         cache_file(cache_dir, root, verify_images) if cache_dir else None,
         key={"reader": READER_VERSION, "root": str(root.resolve()), "verify_images": verify_images},

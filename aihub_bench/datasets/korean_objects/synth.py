@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from aihub_bench.datasets.korean_objects.layout import DOMAINS, ClassFolder, lookup_domain
+from aihub_bench.datasets.korean_objects.layout import DOMAINS, ClassFolder, resolve_domains
 from aihub_bench.datasets.korean_objects.synth_looks import CLASS_CATALOG, LOOKS, RGB, TEMPLATES, Look, Pen
-from aihub_bench.datasets.synth_cache import ensure_generated
+from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
 from aihub_bench.formats.aihub_region_json import Region, RegionAnnotation, write_region_json
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -369,30 +369,6 @@ def _render_scene(
 # ---------------------------------------------------------------- writing
 
 
-def _resolve_domains(domains: Sequence[str] | None) -> tuple[str, ...]:
-    if domains is None:
-        return tuple(DOMAINS)
-    if isinstance(domains, str):
-        domains = [domains]
-    found = set()
-    for name in domains:
-        domain = lookup_domain(name)
-        if domain is None:
-            known = ", ".join(f"{k} ({v})" for k, v in DOMAINS.items())
-            raise ValueError(f"unknown Korean-objects domain {name!r}; known: {known}")
-        found.add(domain)
-    if not found:
-        raise ValueError("domains must name at least one domain")
-    return tuple(d for d in DOMAINS if d in found)
-
-
-def _resolve_size(image_size: int | Sequence[int]) -> tuple[int, int]:
-    w, h = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    if min(w, h) < 64:
-        raise ValueError(f"image_size must be at least 64 px, got {image_size!r}")
-    return int(w), int(h)
-
-
 def _check_counts(
     classes_per_domain: int, shoots_per_class: int, images_per_shoot: int, swapped: float, seed: int
 ) -> None:
@@ -438,7 +414,7 @@ def write_synthetic_korean_objects(
     JPEGs, each with its region JSON; about ``swapped_fraction`` of the JSONs have one region with
     swapped corners. ``image_size`` is a side or ``(width, height)``. Same arguments, same bytes.
     """
-    domains_, size = _resolve_domains(domains), _resolve_size(image_size)
+    domains_, size = resolve_domains(domains), image_size_pair(image_size, 64)
     _check_counts(classes_per_domain, shoots_per_class, images_per_shoot, swapped_fraction, seed)
     root = Path(out)
     for domain in domains_:
@@ -500,11 +476,11 @@ def ensure_synthetic_korean_objects(
     _check_counts(classes_per_domain, shoots_per_class, images_per_shoot, swapped_fraction, seed)
     params = {
         "version": GENERATOR_VERSION,
-        "domains": list(_resolve_domains(domains)),
+        "domains": list(resolve_domains(domains)),
         "classes_per_domain": int(classes_per_domain),
         "shoots_per_class": int(shoots_per_class),
         "images_per_shoot": int(images_per_shoot),
-        "image_size": list(_resolve_size(image_size)),
+        "image_size": list(image_size_pair(image_size, 64)),
         "swapped_fraction": float(swapped_fraction),
         "seed": int(seed),
     }

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFilter
 
-from aihub_bench.datasets.synth_cache import ensure_generated
+from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
 from aihub_bench.datasets.xray.layout import (
     CLASS_FOLDERS,
     MAKERS,
@@ -376,13 +376,6 @@ def _resolve_makers(makers: Sequence[str]) -> tuple[str, ...]:
     return tuple(m for m in MAKERS if m in found)
 
 
-def _resolve_size(image_size: int | Sequence[int]) -> tuple[int, int]:
-    w, h = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    if min(w, h) < 32:
-        raise ValueError(f"image_size must be at least 32 px, got {image_size!r}")
-    return int(w), int(h)
-
-
 def write_synthetic_xray(
     out_dir: str | Path,
     *,
@@ -398,7 +391,11 @@ def write_synthetic_xray(
     names. ``images_per_subset`` counts per maker, class and subset; ``image_size`` is a side or
     ``(width, height)``. The same arguments always give byte-identical files.
     """
-    folders, makers_, size = _resolve_classes(classes), _resolve_makers(makers), _resolve_size(image_size)
+    folders, makers_, size = (
+        _resolve_classes(classes),
+        _resolve_makers(makers),
+        image_size_pair(image_size, 32),
+    )
     if images_per_subset < 1:
         raise ValueError(f"images_per_subset must be >= 1, got {images_per_subset}")
     root = Path(out_dir)
@@ -503,7 +500,7 @@ def ensure_synthetic_xray(
         "classes": list(_resolve_classes(classes)),
         "makers": list(_resolve_makers(makers)),
         "images_per_subset": int(images_per_subset),
-        "image_size": list(_resolve_size(image_size)),
+        "image_size": list(image_size_pair(image_size, 32)),
         "seed": int(seed),
     }
     return ensure_generated(
