@@ -197,14 +197,17 @@ class _Builder:
             boxes.append(box)
             tags.append(parse_tags(region_tags))
         sequence = shoot_sequence(item.stem)
-        group = {"code": folder.code, "sequence": f"{rel}/{sequence}", "image": f"{rel}/{item.stem}"}
+        if self.group_by == "code":
+            group = folder.code
+        else:
+            group = f"{rel}/{sequence if self.group_by == 'sequence' else item.stem}"
         return DetectionSample(
             image_path=folder_path / item.image_name,
             width=width,
             height=height,
             boxes=np.asarray(boxes, np.float32).reshape(-1, 4),
             labels=labels,
-            group=group[self.group_by],
+            group=group,
             meta={
                 "domain": folder.domain,
                 "domain_en": DOMAINS.get(folder.domain, folder.domain),
