@@ -39,3 +39,38 @@ class DetectionSample:
     @property
     def has_masks(self) -> bool:
         return self.polygons is not None
+
+
+@dataclass
+class ClassificationCase:
+    """One case of a binary diagnosis task: a patient's views (mammography) or one eye (fundus).
+
+    ``views`` maps a view name (``RCC``, ``LMLO``, ``fundus``...) to its image file; ``label`` is
+    1 for the positive class (malignant, disease) and 0 otherwise; ``class_name`` keeps the original
+    class (``benign`` is a negative of the malignant task). ``view_labels`` are per-view labels where
+    the release says which view shows the finding (lesion annotations); ``None`` means every view
+    takes the case label. ``group`` is the leakage unit (patient, person): cases sharing it never
+    cross a split or fold, and patient-level metrics aggregate over it.
+    """
+
+    case_id: str
+    label: int
+    views: dict[str, Path]
+    group: str
+    class_name: str
+    view_labels: dict[str, int] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.label not in (0, 1):
+            raise ValueError(f"case {self.case_id}: label must be 0 or 1, got {self.label!r}")
+        if not self.views:
+            raise ValueError(f"case {self.case_id}: no views")
+        if self.view_labels is not None and set(self.view_labels) - set(self.views):
+            raise ValueError(f"case {self.case_id}: view labels for views it does not have")
+
+    def view_label(self, view: str) -> int:
+        """The label of one view: its own where annotated, else the case label."""
+        if self.view_labels is not None and view in self.view_labels:
+            return self.view_labels[view]
+        return self.label

@@ -17,12 +17,19 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
-from pydicom.uid import ExplicitVRLittleEndian, RLELossless, SecondaryCaptureImageStorage, generate_uid
+from pydicom.uid import (
+    ExplicitVRLittleEndian,
+    JPEG2000Lossless,
+    RLELossless,
+    SecondaryCaptureImageStorage,
+    generate_uid,
+)
 
 from aihub_bench.errors import BadInputError
 
 GREYSCALE = ("MONOCHROME1", "MONOCHROME2")
 DEID_DATE = "19000101"  # the release's de-identified dates
+COMPRESSIONS = {"rle": RLELossless, "jpeg2000": JPEG2000Lossless}
 META_KEYWORDS = (
     "PatientID",
     "Manufacturer",
@@ -94,13 +101,14 @@ def write_dicom_image(
     bits_stored: int = 12,
     photometric: str = "MONOCHROME2",
     window: tuple[float, float] | None = None,
-    compress: bool = False,
+    compress: bool | str = False,
     meta: dict[str, str] | None = None,
 ) -> Path:
     """Write an unsigned greyscale image as a de-identified DICOM file (synthetic twins, tests).
 
     ``pixels`` are stored as given (uint16, values below ``2**bits_stored``); ``window`` is
-    (centre, width); ``compress`` stores RLE Lossless (encoded by pydicom itself). Identifying tags
+    (centre, width); ``compress`` stores ``"rle"`` (RLE Lossless, encoded by pydicom itself; also
+    ``True``) or ``"jpeg2000"`` (JPEG 2000 Lossless, via pylibjpeg-openjpeg). Identifying tags
     are absent; dates are 19000101, as in the release.
     """
     pixels = np.asarray(pixels)
@@ -134,7 +142,10 @@ def write_dicom_image(
         ds.WindowCenter, ds.WindowWidth = float(window[0]), float(window[1])
     ds.PixelData = pixels.astype(np.uint16 if ds.BitsAllocated == 16 else np.uint8).tobytes()
     if compress:
-        ds.compress(RLELossless)
+        syntax = COMPRESSIONS.get("rle" if compress is True else str(compress))
+        if syntax is None:
+            raise ValueError(f"compress must be one of {sorted(COMPRESSIONS)} or a bool, got {compress!r}")
+        ds.compress(syntax, encoding_plugin="pylibjpeg" if syntax == JPEG2000Lossless else "")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     ds.save_as(path, enforce_file_format=True)
