@@ -15,9 +15,11 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import DataLoader, Dataset
 
+from aihub_bench.data.source import resolve_root
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, holdout_split, stratified_group_split
 from aihub_bench.data.transforms import detection_augment
 from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import DetectionSample
 
 log = logging.getLogger(__name__)
@@ -32,15 +34,6 @@ def rasterize_polygons(parts: Sequence[np.ndarray], width: int, height: int) -> 
     for part in parts:
         draw.polygon([tuple(p) for p in np.asarray(part, dtype=float).tolist()], fill=1)
     return np.asarray(canvas, dtype=np.uint8)
-
-
-def load_rgb(path: Path) -> np.ndarray:
-    """Decode an image to ``(H, W, 3)`` uint8, naming the file when it cannot be read."""
-    try:
-        with Image.open(path) as im:
-            return np.array(im.convert("RGB"))
-    except (OSError, SyntaxError, ValueError) as err:
-        raise BadInputError(path, f"cannot decode image: {err}", "unreadable_image") from err
 
 
 class DetectionDataset(Dataset):
@@ -155,14 +148,7 @@ class DetectionDataModule(pl.LightningDataModule):
 
     # -- data preparation -------------------------------------------------------------------
     def resolved_root(self) -> Path:
-        if self.root:
-            root = Path(self.root).expanduser()
-            if not root.is_dir():
-                raise FileNotFoundError(f"dataset.root={self.root} is not a directory")
-            return root
-        if self.synthetic is None:
-            raise ValueError(f"dataset {self.name!r} has no synthetic twin; set dataset.root")
-        return Path(self.synthetic())
+        return resolve_root(self.root, self.synthetic, self.name)
 
     def prepare_data(self) -> None:
         self.resolved_root()  # generates the synthetic twin once, before workers/ranks read it

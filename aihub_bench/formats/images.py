@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from aihub_bench.errors import BadInputError
@@ -33,3 +34,12 @@ def check_image(path: str | Path, expect_size: tuple[int, int] | None = None) ->
         want = f"{expect_size[0]}x{expect_size[1]}"
         raise BadInputError(path, f"image is {size[0]}x{size[1]} but annotation says {want}", "size_mismatch")
     return size
+
+
+def load_rgb(path: str | Path) -> np.ndarray:
+    """Decode an image to ``(H, W, 3)`` uint8, naming the file when it cannot be read."""
+    try:
+        with Image.open(path) as im:
+            return np.array(im.convert("RGB"))
+    except _DECODE_ERRORS as err:
+        raise BadInputError(path, f"cannot decode image: {err}", "unreadable_image") from err

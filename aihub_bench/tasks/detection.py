@@ -18,7 +18,7 @@ from aihub_bench.metrics.coco_eval import (
     write_coco_results,
 )
 from aihub_bench.metrics.results_table import detection_results_markdown, write_results_markdown
-from aihub_bench.tasks.optim import build_optimizer, warmup_cosine
+from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
 
@@ -140,11 +140,7 @@ class DetectionTask(pl.LightningModule):
 
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
-        optimizer = build_optimizer(self.optimizer_factory, self.parameters())
-        if not self.hparams.scheduler:
-            return optimizer
-        schedule = warmup_cosine(optimizer, self.trainer.estimated_stepping_batches, **self.hparams.scheduler)
-        return {"optimizer": optimizer, "lr_scheduler": schedule}
+        return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
 
 
 def _invert(class_groups: dict[str, str]) -> dict[str, list[str]] | None:

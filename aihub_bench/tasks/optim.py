@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pytorch_lightning as pl
 import torch
 
 
@@ -34,3 +35,16 @@ def warmup_cosine(
         else torch.optim.lr_scheduler.SequentialLR(optimizer, schedulers, milestones=[warmup_steps])
     )
     return {"scheduler": scheduler, "interval": "step"}
+
+
+def configure_optimization(
+    module: pl.LightningModule,
+    factory: Callable[..., torch.optim.Optimizer],
+    scheduler: dict[str, Any] | None,
+) -> Any:
+    """What ``configure_optimizers`` returns: the optimiser, with warm-up + cosine when configured."""
+    optimizer = build_optimizer(factory, module.parameters())
+    if not scheduler:
+        return optimizer
+    schedule = warmup_cosine(optimizer, module.trainer.estimated_stepping_batches, **scheduler)
+    return {"optimizer": optimizer, "lr_scheduler": schedule}
