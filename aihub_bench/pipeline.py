@@ -25,11 +25,14 @@ def _instantiate_dict(section: DictConfig | None) -> list[Any]:
     return [hydra.utils.instantiate(entry) for entry in section.values() if entry and "_target_" in entry]
 
 
-def build(cfg: DictConfig) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer]:
-    """Datamodule (read and split), task (sized to the datamodule's classes) and trainer."""
-    datamodule = hydra.utils.instantiate(cfg.dataset)
-    datamodule.prepare_data()
-    datamodule.setup()
+def build(
+    cfg: DictConfig, datamodule: pl.LightningDataModule | None = None
+) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer]:
+    """Datamodule (read and split, unless one is given), task (sized to its classes) and trainer."""
+    if datamodule is None:
+        datamodule = hydra.utils.instantiate(cfg.dataset)
+        datamodule.prepare_data()
+        datamodule.setup()
     # plain containers: checkpoints must load with torch.load(weights_only=True)
     task = hydra.utils.instantiate(cfg.model, class_names=list(datamodule.class_names), _convert_="all")
     trainer = hydra.utils.instantiate(
@@ -46,8 +49,22 @@ def best_checkpoint(trainer: pl.Trainer) -> str | None:
     return path or None
 
 
-def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
-    """Train and/or test as ``cfg`` says, write the run directory and return the final metrics."""
+def run(
+    cfg: DictConfig, evaluate_only: bool = False, datamodule: pl.LightningDataModule | None = None
+) -> dict[str, float]:
+    """Train and/or test as ``cfg`` says, write the run directory and return the final metrics.
+
+    With ``cv.folds=K`` this runs K-fold cross-validation instead (:mod:`aihub_bench.cross_validation`),
+    which calls back here once per fold with the fold's ``datamodule``.
+    """
+    if datamodule is None and (cfg.get("cv") or {}).get("folds"):
+        if evaluate_only:
+            raise ValueError(
+                "eval.py tests one checkpoint; evaluate a fold as fold_<i>/ with its own ckpt_path"
+            )
+        from aihub_bench.cross_validation import run_cross_validation
+
+        return run_cross_validation(cfg)
     run_dir = Path(cfg.paths.output_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.get("seed") is not None:
@@ -55,7 +72,7 @@ def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
     write_config(run_dir, cfg)
     write_env(run_dir, cfg.get("seed"))
 
-    datamodule, task, trainer = build(cfg)
+    datamodule, task, trainer = build(cfg, datamodule)
     if trainer.is_global_zero:
         datamodule.write_artifacts(run_dir)
     metrics: dict[str, Any] = {}
@@ -82,9 +99,8 @@ def run(cfg: DictConfig, evaluate_only: bool = False) -> dict[str, float]:
 
 
 def _print_summary(run_dir: Path, metrics: dict[str, float]) -> None:
-    headline = {
-        k: v for k, v in metrics.items() if k.startswith("test/") and "/AP/" not in k and "_AP/" not in k
-    }
+    detail = ("/AP/", "_AP/", "_ci_", "/n_pos", "/n_neg")
+    headline = {k: v for k, v in metrics.items() if k.startswith("test/") and not any(d in k for d in detail)}
     for key, value in headline.items():
         print(f"  {key:<28} {value:.4f}")
     print(f"Run directory: {run_dir.resolve()}")
