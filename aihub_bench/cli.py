@@ -29,7 +29,12 @@ def _image_size(text: str) -> int | tuple[int, int]:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    writers = {"xray": _synth_xray, "korean_objects": _synth_korean_objects}
+    writers = {
+        "xray": _synth_xray,
+        "korean_objects": _synth_korean_objects,
+        "mammography": _synth_mammography,
+        "fundus": _synth_fundus,
+    }
     try:
         root, pattern = writers[args.dataset](args)
     except ValueError as err:  # a bad option: say so, no traceback
@@ -82,6 +87,68 @@ def _synth_korean_objects(args: argparse.Namespace) -> tuple[Path, str]:
     return Path(root), "*.jpg"
 
 
+def _release_shares(counts: dict[str, int], total: int) -> dict[str, int]:
+    """``total`` split in the release's class proportions, at least one per class."""
+    whole = sum(counts.values())
+    return {name: max(1, round(total * n / whole)) for name, n in counts.items()}
+
+
+def _synth_mammography(args: argparse.Namespace) -> tuple[Path, str]:
+    from aihub_bench.datasets.mammography import write_synthetic_mammography
+
+    # the release: 1,500 malignant, 1,500 benign, 4,500 normal patients; four views each
+    patients = _release_shares({"malignant": 1500, "benign": 1500, "normal": 4500}, max(1, args.images // 4))
+    root = write_synthetic_mammography(
+        Path(args.out), patients=patients, image_size=args.image_size or (192, 240), seed=args.seed
+    )
+    return Path(root), "*.dcm"
+
+
+def _synth_fundus(args: argparse.Namespace) -> tuple[Path, str]:
+    from aihub_bench.datasets.fundus import write_synthetic_fundus
+    from aihub_bench.datasets.fundus.layout import RELEASE_COUNTS
+
+    counts = {f"{kind}_{code}": n for kind, codes in RELEASE_COUNTS.items() for code, n in codes.items()}
+    # about 1.5 images per person (half of them with both eyes)
+    per_class = _release_shares(counts, max(1, round(args.images / 1.5)))
+    root = write_synthetic_fundus(
+        Path(args.out), per_class=per_class, image_size=args.image_size or (192, 192), seed=args.seed
+    )
+    return Path(root), "*.jpg"
+
+
+def _cv_summary(args: argparse.Namespace) -> int:
+    import json
+
+    import yaml
+
+    from aihub_bench.metrics.cv_report import cv_title, summarize_cross_validation
+
+    parent = Path(args.run_dir)
+    try:
+        k = int(json.loads((parent / "folds.json").read_text(encoding="utf-8"))["k"])
+    except (OSError, ValueError, KeyError) as err:
+        raise SystemExit(
+            f"aihub-bench cv-summary: {parent}/folds.json is missing or unreadable ({err})"
+        ) from None
+    config = (
+        yaml.safe_load((parent / "config.yaml").read_text(encoding="utf-8"))
+        if (parent / "config.yaml").is_file()
+        else {}
+    )
+    dataset, model = config.get("dataset", {}), config.get("model", {})
+    negative, positive = dataset.get("negative_name", "negative"), dataset.get("positive_name", "positive")
+    summary = summarize_cross_validation(
+        parent,
+        k,
+        title=cv_title(dataset.get("name", ""), negative, positive),
+        aggregation=model.get("patient_aggregation", "max"),
+        n_boot=model.get("bootstrap", 1000),
+    )
+    print(f"{len(summary['folds_completed'])} of {k} folds summarised in {parent / 'cv_results.md'}")
+    return 0
+
+
 def _xray_to_voc(args: argparse.Namespace) -> int:
     from aihub_bench.tools.xray_to_voc import run_xray_to_voc
 
@@ -99,14 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", help="test a checkpoint: ckpt_path=... (Hydra overrides follow)", add_help=False)
 
     synth = sub.add_parser("synth", help="write a synthetic twin in the real on-disk layout")
-    synth.add_argument("dataset", choices=["xray", "korean_objects"])
+    synth.add_argument("dataset", choices=["xray", "korean_objects", "mammography", "fundus"])
     synth.add_argument("--out", required=True, help="output folder (the future dataset.root)")
     synth.add_argument("--images", type=int, default=480, help="approximate number of images")
     synth.add_argument(
         "--image-size",
         type=_image_size,
         default=None,
-        help="320 or WxH (default: xray 320, korean_objects 256x192)",
+        help="320 or WxH (default: xray 320, korean_objects 256x192, mammography 192x240, fundus 192)",
     )
     synth.add_argument(
         "--classes",
@@ -115,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(func=_synth)
+
+    cv = sub.add_parser(
+        "cv-summary",
+        help="(re)build cv_summary.json and cv_results.md from the fold_<i>/ dirs of a cross-validation run",
+    )
+    cv.add_argument("run_dir", help="the parent run directory (holds folds.json and fold_<i>/)")
+    cv.set_defaults(func=_cv_summary)
 
     to_voc = sub.add_parser(
         "xray-to-voc",

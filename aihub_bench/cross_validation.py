@@ -18,7 +18,7 @@ import hydra
 from omegaconf import DictConfig, open_dict
 
 from aihub_bench.data.folds import assert_groups_in_one_fold, read_folds, stratified_group_folds, write_folds
-from aihub_bench.metrics.cv_report import fold_dir, headline, summarize_cross_validation
+from aihub_bench.metrics.cv_report import cv_title, fold_dir, headline, summarize_cross_validation
 from aihub_bench.run_dir import write_config, write_env, write_metrics
 
 log = logging.getLogger(__name__)
@@ -82,18 +82,13 @@ def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
     summary = summarize_cross_validation(
         parent,
         k,
-        title=_title(datamodule),
+        title=cv_title(datamodule.name, *datamodule.class_names),
         aggregation=cfg.model.get("patient_aggregation", "max"),
         n_boot=cfg.model.get("bootstrap", 1000),
     )
     flat = write_metrics(parent, headline(summary))
     _print_summary(summary, parent)
     return flat
-
-
-def _title(datamodule: Any) -> str:
-    negative, positive = datamodule.class_names
-    return f"{datamodule.name}: {positive} vs {negative}" if datamodule.name else f"{positive} vs {negative}"
 
 
 def _print_summary(summary: dict[str, Any], parent: Path) -> None:

@@ -106,13 +106,16 @@ def test_youden_separable_and_ties() -> None:
     y = np.array([0, 0, 0, 1, 1])
     s = np.array([0.1, 0.2, 0.3, 0.8, 0.9])
     threshold = youden_threshold(y, s)
-    assert threshold == 0.8
+    assert threshold == pytest.approx(0.55)  # the middle of the gap between 0.3 and 0.8
     op = operating_point(y, s, threshold)
     assert op["sensitivity"] == 1.0 and op["specificity"] == 1.0
 
-    # J = 0.5 at both 0.9 and 0.3 (and at 0.55 / 0.1): the one nearer 0.5 wins
-    assert youden_threshold([0, 1, 0, 1], [0.1, 0.3, 0.6, 0.9]) == 0.3
-    assert youden_threshold([0, 1, 0, 1], [0.05, 0.1, 0.3, 0.55]) == 0.55
+    # J = 0.5 at both 0.9 and 0.3 (and at 0.55 / 0.1): the one nearer 0.5 wins, then halfway down
+    assert youden_threshold([0, 1, 0, 1], [0.1, 0.3, 0.6, 0.9]) == pytest.approx(0.2)
+    assert youden_threshold([0, 1, 0, 1], [0.05, 0.1, 0.3, 0.55]) == pytest.approx(0.425)
+    # the lowest score as the best threshold (call everything positive) stays as it is
+    # (J = 0 there and at "call nothing"; 0.1 is nearer 0.5)
+    assert youden_threshold([1, 0], [0.1, 0.9]) == 0.1
 
 
 def test_youden_replaces_inf() -> None:

@@ -13,19 +13,56 @@ CONFIGS = Path(__file__).resolve().parents[1] / "aihub_bench" / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 
 
+def _is_classification(cfg) -> bool:
+    return cfg.model._target_.endswith("ClassificationTask")
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_with_smoke_builds_a_small_model(experiment: str, tmp_path: Path) -> None:
     cfg = compose_config([f"experiment={experiment}", "debug=smoke"], tmp_path / "run", tmp_path)
     assert cfg.model.net.backbone == "small" and cfg.trainer.max_epochs <= 3
-    net = hydra.utils.instantiate(cfg.model.net)(num_classes=3)
+    factory = hydra.utils.instantiate(cfg.model.net)
+    net = factory() if _is_classification(cfg) else factory(num_classes=3)
     assert sum(p.numel() for p in net.parameters()) < 40e6  # the smallest backbones, not R50
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_composes_for_a_real_root(experiment: str, tmp_path: Path) -> None:
-    cfg = compose_config([f"experiment={experiment}", "dataset.root=/data/xray"], tmp_path / "run", tmp_path)
-    assert cfg.dataset.input_min_size == 800 and cfg.dataset.input_max_size == 1333
-    assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
+    cfg = compose_config([f"experiment={experiment}", "dataset.root=/data/real"], tmp_path / "run", tmp_path)
+    if _is_classification(cfg):
+        assert min(cfg.dataset.image_size) >= 384  # full-size inputs, not the twin's
+        assert cfg.callbacks.model_checkpoint.monitor == "val/loss" and cfg.cv.folds in (5, 10)
+    else:
+        assert cfg.dataset.input_min_size == 800 and cfg.dataset.input_max_size == 1333
+        assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
+
+
+@pytest.mark.parametrize(
+    ("experiment", "folds", "task"),
+    [
+        ("mammography_5fold", 5, None),
+        ("fundus_general_10fold", 10, "general_glaucoma"),
+        ("fundus_wide_amd_10fold", 10, "wide_amd"),
+        ("fundus_wide_dmr_10fold", 10, "wide_dmr"),
+        ("fundus_wide_rvo_10fold", 10, "wide_rvo"),
+    ],
+)
+def test_cross_validation_experiments_pick_their_folds_and_task(
+    experiment: str, folds: int, task: str | None, tmp_path: Path
+) -> None:
+    cfg = compose_config([f"experiment={experiment}"], tmp_path / "run", tmp_path)
+    assert cfg.cv.folds == folds and cfg.optimized_metric == "cv/auc_mean"
+    if task:
+        assert cfg.dataset.reader.task == task and cfg.dataset.name == f"fundus_{task}"
+
+
+def test_compressed_mammography_differs_only_by_jpeg_quality(tmp_path: Path) -> None:
+    plain = compose_config(["experiment=mammography_5fold"], tmp_path / "a", tmp_path)
+    compressed = compose_config(["experiment=mammography_5fold_compressed"], tmp_path / "b", tmp_path)
+    assert plain.dataset.jpeg_quality is None and 1 <= compressed.dataset.jpeg_quality <= 100
+    for key in ("reader", "synthetic", "split", "image_size"):
+        assert plain.dataset[key] == compressed.dataset[key]
+    assert plain.cv == compressed.cv and plain.model == compressed.model
 
 
 def test_synthetic_default_sizes_the_model_input_to_the_twin(tmp_path: Path) -> None:

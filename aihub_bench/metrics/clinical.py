@@ -93,11 +93,13 @@ def _rank_auc(y: np.ndarray, s: np.ndarray) -> float:
 def youden_threshold(y_true: ArrayLike, scores: ArrayLike) -> float:
     """Threshold maximising Youden's J = sensitivity + specificity - 1 on the given data.
 
-    Candidates are every distinct score (``roc_curve`` with ``drop_intermediate=False``), so the
-    result is an observed score; for perfectly separated data it is the lowest positive score.
-    J is compared exactly (from integer counts); ties go to the candidate closest to 0.5, then to
-    the higher one. ``roc_curve``'s leading ``inf`` (call nothing positive) is replaced by the next
-    float above the highest score, which behaves the same under ``score >= threshold``.
+    Candidates are every distinct score (``roc_curve`` with ``drop_intermediate=False``). J is
+    compared exactly (from integer counts); ties go to the candidate closest to 0.5, then to the
+    higher one. The result is then moved halfway down to the next lower observed score: same J on
+    these data, but not sitting on one case's score (with perfectly separated data, the midpoint of
+    the gap rather than the lowest positive score, which new positives would often fall below).
+    ``roc_curve``'s leading ``inf`` (call nothing positive) becomes the next float above the highest
+    score, which behaves the same under ``score >= threshold``.
     """
     y, s = _validate(y_true, scores, both_classes=True)
     n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
@@ -108,7 +110,11 @@ def youden_threshold(y_true: ArrayLike, scores: ArrayLike) -> float:
     j = tp * n_neg - fp * n_pos  # J * n_pos * n_neg, in integers so that ties are exact
     best = np.flatnonzero(j == j.max())
     # thresholds are decreasing, so argmin takes the higher one on an exact distance tie
-    return float(thresholds[best[np.argmin(np.abs(thresholds[best] - 0.5))]])
+    chosen = float(thresholds[best[np.argmin(np.abs(thresholds[best] - 0.5))]])
+    below = s[s < chosen]
+    if chosen > s.max() or not below.size:
+        return chosen
+    return (chosen + float(below.max())) / 2
 
 
 def operating_point(y_true: ArrayLike, scores: ArrayLike, threshold: float) -> dict[str, float]:

@@ -49,6 +49,12 @@ OPERATING_POINT = (
 MISSING = "–"
 
 
+def cv_title(name: str, negative: str, positive: str) -> str:
+    """``"<dataset>: <positive> vs <negative>"``, the heading of every summary."""
+    task = f"{positive} vs {negative}"
+    return f"{name}: {task}" if name else task
+
+
 def fold_dir(parent: Path, fold: int) -> Path:
     return parent / f"fold_{fold}"
 
