@@ -157,3 +157,15 @@ def test_pretrained_weights_offline_fail_with_a_clear_message() -> None:
     )
     assert result.returncode != 0
     assert "model.net.pretrained=false" in result.stderr
+
+
+def test_jpeg_quality_reencodes_dicom_views_before_resizing(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    path = tmp_path / "v.dcm"
+    write_dicom_image(path, (rng.random((64, 48)) * 4095).astype(np.uint16), bits_stored=12)
+    case = ClassificationCase("c", 0, {"RCC": path}, "c", "normal")
+    plain = ClassificationDataset([case], ["RCC"], (64, 48))[0]["images"]
+    compressed = ClassificationDataset([case], ["RCC"], (64, 48), jpeg_quality=20)[0]["images"]
+    assert compressed.shape == plain.shape
+    difference = (compressed - plain).abs().mean().item()
+    assert 0.01 < difference < 1.0  # lossy, but the same image

@@ -12,7 +12,8 @@ from sklearn.metrics import roc_auc_score
 
 from aihub_bench.cli import main as cli_main
 from aihub_bench.data.splits import LeakageError
-from tests.conftest import run_config
+from aihub_bench.pipeline import run
+from tests.conftest import compose_config, run_config
 
 HEADLINE = ("auc_mean", "auc_std", "sensitivity_mean", "specificity_mean")
 
@@ -53,7 +54,9 @@ def test_mammography_5fold_smoke_writes_the_summary(mammography_cv: Path) -> Non
     assert summary["level"] == "patient" and len(summary["per_fold"]) == 5
     for key in HEADLINE:
         assert 0.0 <= summary[key] <= 1.0, key
-    assert summary["image"]["auc_mean"] >= 0.0 and len(summary["image"]["per_fold"]) == 5
+    assert len(summary["image"]["per_fold"]) == 5
+    # learnable: even two smoke epochs separate lesion views from the rest (0.80 when measured)
+    assert summary["image"]["pooled"]["auc"] > 0.7
     for name in ("cv_results.md", "roc_pooled.png", "metrics.json", "config.yaml", "env.json"):
         assert (mammography_cv / name).is_file(), name
     for fold in range(5):
@@ -139,12 +142,13 @@ def test_one_fold_at_a_time_reuses_the_folds_and_grows_the_summary(tmp_path: Pat
         "trainer.max_epochs=1",
         f"cv.output_dir={tmp_path}",
     ]
-    run_config([*base, "cv.fold=2"], tmp_path / "job2", synth_cache)
+    # each job has its own hydra run dir; cv.output_dir is the shared parent that gets the results
+    run(compose_config([*base, "cv.fold=2"], tmp_path / "job2", synth_cache))
     first = _summary(tmp_path)
     assert first["folds_completed"] == [2] and not first["complete"]
     assert "Incomplete" in (tmp_path / "cv_results.md").read_text(encoding="utf-8")
     folds_before = (tmp_path / "folds.json").read_bytes()
-    run_config([*base, "cv.fold=3"], tmp_path / "job3", synth_cache)
+    run(compose_config([*base, "cv.fold=3"], tmp_path / "job3", synth_cache))
     assert (tmp_path / "folds.json").read_bytes() == folds_before
     assert _summary(tmp_path)["folds_completed"] == [2, 3]
     assert sorted(p.name for p in tmp_path.glob("fold_*")) == ["fold_2", "fold_3"]

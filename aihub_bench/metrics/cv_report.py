@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from aihub_bench.metrics.clinical import bootstrap_ci, operating_point, plot_roc, summarize_folds
 from aihub_bench.run_dir import write_json
@@ -76,7 +77,12 @@ def _fold_rows(parent: Path, k: int) -> tuple[list[int], dict[str, list[dict[str
     return done, rows
 
 
-def _pooled(parent: Path, folds: Sequence[int], rows: Sequence[Mapping[str, float]], level: str, how: str):
+Curves = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _pooled(
+    parent: Path, folds: Sequence[int], rows: Sequence[Mapping[str, float]], level: str, how: str
+) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray] | None, Curves]:
     """Pooled labels/scores of all folds, plus calls at each fold's own threshold."""
     labels, scores, calls, per_fold = [], [], [], {}
     thresholds = {int(r["fold"]): r.get("threshold") for r in rows}
@@ -96,8 +102,6 @@ def _pooled(parent: Path, folds: Sequence[int], rows: Sequence[Mapping[str, floa
 
 
 def _pooled_report(y: np.ndarray, s: np.ndarray, called: np.ndarray, n_boot: int) -> dict[str, float]:
-    from sklearn.metrics import roc_auc_score
-
     if not has_both_classes(y):
         return {}
     report = {"auc": float(roc_auc_score(y, s)), "n_pos": int(y.sum()), "n_neg": int(len(y) - y.sum())}

@@ -18,6 +18,7 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score
 
 from aihub_bench.metrics.clinical import (
     AGGREGATIONS,
@@ -203,8 +204,6 @@ class ClassificationTask(pl.LightningModule):
         for level in LEVELS:
             labels, scores = self._epoch[0].level(level, self.hparams.patient_aggregation)
             if has_both_classes(labels):
-                from sklearn.metrics import roc_auc_score
-
                 self.log(f"val/{level}/auc", float(roc_auc_score(labels, scores)))
 
     def on_test_epoch_end(self) -> None:
