@@ -65,6 +65,10 @@ def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
     if requested is not None and not 0 <= int(requested) < k:
         raise ValueError(f"cv.fold={requested} is not in 0..{k - 1}")
     folds = range(k) if requested is None else [int(requested)]
+    if cfg.get("ckpt_path") and requested is None:
+        raise ValueError(
+            "ckpt_path resumes one model: with cv.folds, also pass the fold it belongs to (cv.fold=i)"
+        )
 
     for fold in folds:
         out = fold_dir(parent, fold)

@@ -193,6 +193,11 @@ def test_fold_index_out_of_range_is_a_clear_error(tmp_path: Path, synth_cache: P
         run_config(["experiment=mammography_5fold", "debug=smoke", "cv.fold=7"], tmp_path, synth_cache)
 
 
+def test_resuming_needs_the_fold_it_belongs_to(tmp_path: Path, synth_cache: Path) -> None:
+    with pytest.raises(ValueError, match=r"cv.fold=i"):
+        run_config(["experiment=mammography_5fold", "debug=smoke", "ckpt_path=x.ckpt"], tmp_path, synth_cache)
+
+
 def test_folds_that_split_a_person_are_refused(tmp_path: Path, synth_cache: Path) -> None:
     cmd = [
         "experiment=fundus_general_10fold",
