@@ -72,7 +72,8 @@ def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
 
     for fold in folds:
         out = fold_dir(parent, fold)
-        if out.exists() and cfg.cv.get("overwrite", True):
+        fresh_training = cfg.get("train") and not cfg.get("ckpt_path")
+        if out.exists() and fresh_training and cfg.cv.get("overwrite", True):
             shutil.rmtree(out)  # a re-run must not leave an older fold's checkpoints behind
         log.info("Cross-validation fold %d of %d -> %s", fold + 1, k, out)
         fold_cfg = copy.deepcopy(cfg)

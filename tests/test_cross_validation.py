@@ -198,6 +198,15 @@ def test_resuming_needs_the_fold_it_belongs_to(tmp_path: Path, synth_cache: Path
         run_config(["experiment=mammography_5fold", "debug=smoke", "ckpt_path=x.ckpt"], tmp_path, synth_cache)
 
 
+def test_a_fold_checkpoint_can_be_tested_again(tmp_path: Path, synth_cache: Path) -> None:
+    base = ["experiment=mammography_5fold", "debug=smoke", "trainer.max_epochs=1", "cv.fold=0"]
+    trained = run_config(base, tmp_path, synth_cache)
+    checkpoint = tmp_path / "fold_0" / "checkpoints" / "last.ckpt"
+    retested = run_config([*base, "train=false", f"ckpt_path={checkpoint}"], tmp_path, synth_cache)
+    assert checkpoint.is_file()  # not wiped by the re-run
+    assert retested["cv/image/auc_mean"] == pytest.approx(trained["cv/image/auc_mean"])
+
+
 def test_folds_that_split_a_person_are_refused(tmp_path: Path, synth_cache: Path) -> None:
     cmd = [
         "experiment=fundus_general_10fold",
