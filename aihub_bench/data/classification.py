@@ -13,7 +13,6 @@ is held out (for the best checkpoint and the decision threshold).
 from __future__ import annotations
 
 import io
-import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -23,18 +22,18 @@ from typing import Any
 import albumentations as A
 import cv2
 import numpy as np
-import pytorch_lightning as pl
 import torch
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
+from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.folds import assert_groups_in_one_fold
-from aihub_bench.data.source import resolve_root
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
 from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.dicom import read_dicom_image
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import ClassificationCase
+from aihub_bench.run_dir import write_json
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +140,7 @@ class ClassificationDataset(Dataset):
         }
 
 
-class ClassificationDataModule(pl.LightningDataModule):
+class ClassificationDataModule(SplitDataModule):
     """Reads cases through ``reader`` (real root or synthetic twin) and serves one split or CV fold.
 
     ``class_names`` is ``[negative_name, positive_name]``. ``test_dataloader`` returns two loaders:
@@ -192,12 +191,6 @@ class ClassificationDataModule(pl.LightningDataModule):
         self.fold: int | None = None
 
     # -- reading ----------------------------------------------------------------------------
-    def resolved_root(self) -> Path:
-        return resolve_root(self.root, self.synthetic, self.name)
-
-    def prepare_data(self) -> None:
-        self.resolved_root()
-
     def read(self) -> list[ClassificationCase]:
         """All usable cases (read once), sorted by id; the views list is fixed here too."""
         if self.cases:
@@ -284,9 +277,8 @@ class ClassificationDataModule(pl.LightningDataModule):
         report["split_sizes"] = self.split_sizes()
         if self.fold is not None:
             report["fold"] = self.fold
-        (run_dir / "data_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
-        assignment = {k: sorted({c.group for c in v}) for k, v in self.splits.items()}
-        (run_dir / "splits.json").write_text(json.dumps(assignment, indent=1, ensure_ascii=False), "utf-8")
+        write_json(run_dir / "data_report.json", report)
+        write_json(run_dir / "splits.json", {k: sorted({c.group for c in v}) for k, v in self.splits.items()})
 
     # -- loaders ----------------------------------------------------------------------------
     def dataset(self, split: str) -> ClassificationDataset:
@@ -297,23 +289,6 @@ class ClassificationDataModule(pl.LightningDataModule):
         return ClassificationDataset(
             self.splits[split], self.views, self.image_size, augment, self.jpeg_quality
         )
-
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            self.dataset(split),
-            batch_size=self.batch_size if split == "train" else self.eval_batch_size,
-            shuffle=shuffle,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-            # a trailing batch of one case breaks BatchNorm in training
-            drop_last=split == "train" and len(self.splits[split]) > self.batch_size,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
 
     def test_dataloader(self) -> list[DataLoader]:
         return [self._loader("val", shuffle=False), self._loader("test", shuffle=False)]

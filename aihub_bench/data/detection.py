@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
 from PIL import Image, ImageDraw
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 
-from aihub_bench.data.source import resolve_root
+from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, holdout_split, stratified_group_split
 from aihub_bench.data.transforms import detection_augment
 from aihub_bench.errors import BadInputError, ErrorPolicy
@@ -98,12 +97,14 @@ def collate_detection(batch: list[tuple[torch.Tensor, dict]]) -> tuple[list[torc
     return list(images), list(targets)
 
 
-class DetectionDataModule(pl.LightningDataModule):
+class DetectionDataModule(SplitDataModule):
     """Reads a dataset through its ``reader``, splits it without leakage and serves batches.
 
     ``root=None`` means "use the synthetic twin": ``synthetic()`` generates it (cached) and
     returns its root, which is then read by the very same reader as a real download.
     """
+
+    collate_fn = staticmethod(collate_detection)
 
     def __init__(
         self,
@@ -147,12 +148,6 @@ class DetectionDataModule(pl.LightningDataModule):
         self.class_groups: dict[str, str] = {}
 
     # -- data preparation -------------------------------------------------------------------
-    def resolved_root(self) -> Path:
-        return resolve_root(self.root, self.synthetic, self.name)
-
-    def prepare_data(self) -> None:
-        self.resolved_root()  # generates the synthetic twin once, before workers/ranks read it
-
     def setup(self, stage: str | None = None) -> None:
         if self.splits:
             return
@@ -246,24 +241,3 @@ class DetectionDataModule(pl.LightningDataModule):
     def dataset(self, split: str) -> DetectionDataset:
         augment = detection_augment(**self.augment_cfg) if split == "train" and self.augment_cfg else None
         return DetectionDataset(self.splits[split], self.class_names, self.with_masks, augment)
-
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        return DataLoader(
-            self.dataset(split),
-            batch_size=self.batch_size if split == "train" else self.eval_batch_size,
-            shuffle=shuffle,
-            num_workers=self.num_workers,
-            collate_fn=collate_detection,
-            persistent_workers=self.num_workers > 0,
-            # a trailing batch of one image breaks BatchNorm layers in SSDlite / small backbones
-            drop_last=split == "train" and len(self.splits[split]) > self.batch_size,
-        )
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
