@@ -28,13 +28,13 @@ def _instantiate_dict(section: DictConfig | None) -> list[Any]:
 def build(
     cfg: DictConfig, datamodule: pl.LightningDataModule | None = None
 ) -> tuple[pl.LightningDataModule, pl.LightningModule, pl.Trainer]:
-    """Datamodule (read and split, unless one is given), task (sized to its classes) and trainer."""
+    """Datamodule (read and split, unless one is given), task (sized by the data) and trainer."""
     if datamodule is None:
         datamodule = hydra.utils.instantiate(cfg.dataset)
         datamodule.prepare_data()
         datamodule.setup()
     # plain containers: checkpoints must load with torch.load(weights_only=True)
-    task = hydra.utils.instantiate(cfg.model, class_names=list(datamodule.class_names), _convert_="all")
+    task = hydra.utils.instantiate(cfg.model, **datamodule.model_kwargs(), _convert_="all")
     trainer = hydra.utils.instantiate(
         cfg.trainer,
         callbacks=_instantiate_dict(cfg.get("callbacks")),
@@ -83,6 +83,8 @@ def run(
     if cfg.get("train") and not evaluate_only:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(trainer.callback_metrics)
+        for callback in trainer.callbacks:  # e.g. LossCurve's train/loss_decreased
+            metrics.update(getattr(callback, "summary_metrics", dict)())
         ckpt_path = best_checkpoint(trainer)
         if ckpt_path is None:
             log.warning("No best checkpoint was recorded; testing the weights at the end of training.")

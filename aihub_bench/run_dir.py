@@ -88,9 +88,13 @@ def collect_env(seed: int | None) -> dict[str, Any]:
 
 
 def flat_metrics(values: dict[str, Any]) -> dict[str, float]:
-    """Tensor/number metrics to plain floats (NaN/inf kept out: JSON cannot hold them)."""
+    """Tensor/number metrics to plain floats (NaN/inf kept out: JSON cannot hold them); flags such
+    as ``train/loss_decreased`` stay booleans."""
     out: dict[str, float] = {}
     for key, value in values.items():
+        if isinstance(value, bool):
+            out[key] = value
+            continue
         number = float(value.item() if isinstance(value, torch.Tensor) else value)
         if math.isfinite(number):
             out[key] = number

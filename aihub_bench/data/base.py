@@ -51,16 +51,21 @@ class SplitDataModule(pl.LightningDataModule):
     def dataset(self, split: str) -> Dataset:
         raise NotImplementedError
 
+    def model_kwargs(self) -> dict[str, Any]:
+        """What the task is sized by (its ``class_names``; keypoint datasets give their skeleton)."""
+        return {"class_names": list(getattr(self, "class_names", []))}
+
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        dataset = self.dataset(split)
         return DataLoader(
-            self.dataset(split),
+            dataset,
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,
             shuffle=shuffle,
             num_workers=self.num_workers,
-            collate_fn=type(self).collate_fn,
+            collate_fn=self.collate_fn,
             persistent_workers=self.num_workers > 0,
             # a trailing batch of one sample breaks BatchNorm layers in training
-            drop_last=split == "train" and len(self.splits[split]) > self.batch_size,
+            drop_last=split == "train" and len(dataset) > self.batch_size,
         )
 
     def train_dataloader(self) -> DataLoader:
