@@ -74,3 +74,38 @@ class ClassificationCase:
         if self.view_labels is not None and view in self.view_labels:
             return self.view_labels[view]
         return self.label
+
+
+@dataclass
+class KeypointSample:
+    """One annotated frame with the people in it and their 2D joints.
+
+    ``boxes`` are absolute pixel ``[x1, y1, x2, y2]`` (float32, ``(N, 4)``); ``keypoints`` are
+    ``(N, J, 3)`` float32 ``x, y, flag`` in pixels, with the flag 0 (absent: x, y meaningless),
+    1 (present but occluded) or 2 (visible). ``joints_3d`` is ``(N, J, 3)`` where the release has
+    3D joints for the frame, else ``None``. ``group`` is the leakage key (the take: every camera view
+    of it stays on one side of a split). ``meta`` holds names parsed from the release (scenario,
+    take, camera, action, frame number...).
+    """
+
+    image_path: Path
+    width: int
+    height: int
+    boxes: np.ndarray
+    keypoints: np.ndarray
+    image_id: int = 0
+    group: str = ""
+    joints_3d: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.boxes = np.asarray(self.boxes, dtype=np.float32).reshape(-1, 4)
+        self.keypoints = np.asarray(self.keypoints, dtype=np.float32)
+        if self.keypoints.ndim != 3 or self.keypoints.shape[-1] != 3:
+            raise ValueError(f"{self.image_path}: keypoints must be (N, J, 3), got {self.keypoints.shape}")
+        if len(self.keypoints) != len(self.boxes):
+            raise ValueError(
+                f"{self.image_path}: {len(self.keypoints)} skeletons for {len(self.boxes)} boxes"
+            )
+        if self.joints_3d is not None:
+            self.joints_3d = np.asarray(self.joints_3d, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Builders for torchvision detectors: Mask R-CNN, Faster R-CNN, RetinaNet and SSD.
+"""Builders for torchvision detectors: Mask R-CNN, Faster R-CNN, RetinaNet, SSD and Keypoint R-CNN.
 
 ``num_classes`` always counts foreground classes; the builders add torchvision's background
 slot, so targets carry 1-based labels for every architecture. No weights are fetched unless
@@ -30,6 +30,7 @@ from torchvision.models._api import WeightsEnum
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.backbone_utils import mobilenet_backbone, resnet_fpn_backbone
 from torchvision.models.detection.faster_rcnn import FastRCNNPredictor
+from torchvision.models.detection.keypoint_rcnn import KeypointRCNNHeads, KeypointRCNNPredictor
 from torchvision.models.detection.mask_rcnn import MaskRCNNPredictor
 from torchvision.models.detection.ssd import SSDClassificationHead
 from torchvision.models.detection.ssdlite import SSDLiteClassificationHead
@@ -41,6 +42,7 @@ BACKBONES: dict[str, tuple[str, ...]] = {
     "fasterrcnn": ("resnet50", "resnet18", "resnet34", "mobilenet_v3_large"),
     "retinanet": ("resnet50", "resnet18", "resnet34"),
     "ssd": ("vgg16", "mobilenet_v3_large"),
+    "keypointrcnn": ("resnet50", "resnet18", "resnet34"),
 }
 
 # (arch, backbone, v2) -> published COCO weights
@@ -54,6 +56,7 @@ COCO_WEIGHTS: dict[tuple[str, str, bool], WeightsEnum] = {
     ("retinanet", "resnet50", True): tvd.RetinaNet_ResNet50_FPN_V2_Weights.COCO_V1,
     ("ssd", "vgg16", False): tvd.SSD300_VGG16_Weights.COCO_V1,
     ("ssd", "mobilenet_v3_large", False): tvd.SSDLite320_MobileNet_V3_Large_Weights.COCO_V1,
+    ("keypointrcnn", "resnet50", False): tvd.KeypointRCNN_ResNet50_FPN_Weights.COCO_V1,
 }
 
 IMAGENET_WEIGHTS: dict[str, WeightsEnum] = {
@@ -73,6 +76,7 @@ _TORCHVISION_BUILDERS = {
     ("fasterrcnn", "mobilenet_v3_large", False): tvd.fasterrcnn_mobilenet_v3_large_fpn,
     ("retinanet", "resnet50", False): tvd.retinanet_resnet50_fpn,
     ("retinanet", "resnet50", True): tvd.retinanet_resnet50_fpn_v2,
+    ("keypointrcnn", "resnet50", False): tvd.keypointrcnn_resnet50_fpn,
 }
 
 # backbone="small": the arch's smallest backbone, plus lighter R-CNN sampling (smoke runs, CPU)
@@ -81,6 +85,7 @@ SMALL_BACKBONE = {
     "fasterrcnn": "resnet18",
     "retinanet": "resnet18",
     "ssd": "mobilenet_v3_large",
+    "keypointrcnn": "resnet18",
 }
 _SMALL_RCNN_SAMPLING = {
     "box_batch_size_per_image": 64,
@@ -118,8 +123,10 @@ def build_detector(
     """
     if backbone == "small" and arch in SMALL_BACKBONE:
         backbone = SMALL_BACKBONE[arch]
-        if arch in ("maskrcnn", "fasterrcnn"):
+        if arch in ("maskrcnn", "fasterrcnn", "keypointrcnn"):
             kwargs = {**_SMALL_RCNN_SAMPLING, **kwargs}
+        if arch == "keypointrcnn":
+            kwargs = _small_keypoint_head(kwargs)
     _check_choice(arch, backbone, v2)
     if num_classes < 1:
         raise ValueError(f"num_classes counts foreground classes and must be >= 1, got {num_classes}")
@@ -131,8 +138,12 @@ def build_detector(
     if weights_backbone is not None:
         ensure_weights(weights_backbone, "model.net.pretrained_backbone=false")
 
-    # torchvision insists on its own class count when loading COCO weights; heads are swapped after.
+    # torchvision insists on its own class (and keypoint) count when loading COCO weights; heads are
+    # swapped after.
     n_out = None if weights is not None else num_classes + 1
+    num_keypoints = kwargs.pop("num_keypoints", None) if arch == "keypointrcnn" else None
+    if num_keypoints is not None and weights is None:
+        kwargs["num_keypoints"] = num_keypoints
     if arch == "ssd":
         model = _ssd(backbone, n_out, weights, weights_backbone, trainable_backbone_layers, ssd_size, kwargs)
     elif (arch, backbone, v2) in _TORCHVISION_BUILDERS:
@@ -158,7 +169,21 @@ def build_detector(
         )
     if weights is not None:
         _replace_class_layers(model, arch, backbone, num_classes + 1)
+        if num_keypoints is not None:
+            keypoint_head = model.roi_heads.keypoint_predictor
+            in_channels = keypoint_head.kps_score_lowres.in_channels
+            model.roi_heads.keypoint_predictor = KeypointRCNNPredictor(in_channels, num_keypoints)
     return model
+
+
+def _small_keypoint_head(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Keypoint R-CNN's head is eight 512-channel convolutions per RoI (~3.7 GMAC each); the small
+    model gets four of 128 channels, about 30 times cheaper, so CPU smoke runs stay short."""
+    kwargs = dict(kwargs)
+    num_keypoints = kwargs.pop("num_keypoints", 17)
+    kwargs["keypoint_head"] = KeypointRCNNHeads(256, (128,) * 4)
+    kwargs["keypoint_predictor"] = KeypointRCNNPredictor(128, num_keypoints)
+    return kwargs
 
 
 def _check_choice(arch: str, backbone: str, v2: bool) -> None:
@@ -232,7 +257,7 @@ def _small_backbone_model(
     max_size: int,
     kwargs: dict[str, Any],
 ) -> nn.Module:
-    """Mask/Faster R-CNN and RetinaNet on resnet18/34 or mobilenet_v3_large FPN backbones."""
+    """Mask/Faster/Keypoint R-CNN and RetinaNet on resnet18/34 or mobilenet_v3_large FPN backbones."""
     trained = weights_backbone is not None
     norm_layer = FrozenBatchNorm2d if trained else nn.BatchNorm2d
     kwargs = {"min_size": min_size, "max_size": max_size, **kwargs}
@@ -256,7 +281,12 @@ def _small_backbone_model(
         returned_layers=[2, 3, 4] if retina else None,
         extra_blocks=LastLevelP6P7(256, 256) if retina else None,
     )
-    model_cls = {"maskrcnn": tvd.MaskRCNN, "fasterrcnn": tvd.FasterRCNN, "retinanet": tvd.RetinaNet}[arch]
+    model_cls = {
+        "maskrcnn": tvd.MaskRCNN,
+        "fasterrcnn": tvd.FasterRCNN,
+        "retinanet": tvd.RetinaNet,
+        "keypointrcnn": tvd.KeypointRCNN,
+    }[arch]
     return model_cls(fpn, n_out, **kwargs)
 
 
@@ -301,7 +331,7 @@ def _ssd(
 
 def _replace_class_layers(model: nn.Module, arch: str, backbone: str, n_out: int) -> None:
     """Swap the COCO-sized class-specific layers for fresh ones with ``n_out`` outputs."""
-    if arch in ("fasterrcnn", "maskrcnn"):
+    if arch in ("fasterrcnn", "maskrcnn", "keypointrcnn"):
         box = model.roi_heads.box_predictor
         model.roi_heads.box_predictor = FastRCNNPredictor(box.cls_score.in_features, n_out)
         if arch == "maskrcnn":

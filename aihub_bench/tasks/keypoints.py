@@ -1,0 +1,296 @@
+"""LightningModules for 2D keypoints: a top-down heatmap model and torchvision's Keypoint R-CNN.
+
+Both are scored the same way, per ground-truth person in the original frame: PCK@0.2 of the box
+size, PCKh@0.5 of the head segment (where the skeleton has one), per-joint PCK and COCO-style OKS
+AP with the skeleton's sigmas (:mod:`aihub_bench.metrics.keypoints`). Both log ``train/loss`` per
+step and epoch and ``val/loss`` per epoch, the curves of the builders' check (``LossCurve``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+import torch.distributed as dist
+from torch import nn
+from torchvision.ops import box_iou
+
+from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatmaps, from_heatmap_coords
+from aihub_bench.metrics.keypoints import bbox_norm, head_norm, oks_ap, pck
+from aihub_bench.run_dir import write_json
+from aihub_bench.tasks.optim import configure_optimization
+
+log = logging.getLogger(__name__)
+
+
+class PoseTask(pl.LightningModule):
+    """What every keypoint task shares: the skeleton, per-person predictions and the metrics.
+
+    ``data_mode`` is what the datamodule must serve (``topdown`` crops or whole ``image`` frames);
+    the model config sets it and the dataset config follows it.
+    """
+
+    DATA_MODE = "topdown"
+
+    def __init__(
+        self,
+        optimizer: Callable[..., torch.optim.Optimizer],
+        joint_names: Sequence[str],
+        flip_pairs: Sequence[Sequence[int]],
+        oks_sigmas: Sequence[float],
+        head_segment: Sequence[int] | None = None,
+        scheduler: dict[str, Any] | None = None,
+        pck_alpha: float = 0.2,
+        pckh_alpha: float = 0.5,
+        monitor: str = "val/PCK@0.2",
+        monitor_mode: str = "max",
+        results_file: str = "predictions_test.json",
+        data_mode: str | None = None,
+    ) -> None:
+        super().__init__()
+        if data_mode not in (None, self.DATA_MODE):
+            raise ValueError(f"{type(self).__name__} needs data_mode={self.DATA_MODE!r}, got {data_mode!r}")
+        # every argument of this and the subclass's __init__ (the skeleton makes checkpoints self-describing)
+        self.save_hyperparameters(ignore=["net", "optimizer"])
+        self.joint_names = list(joint_names)
+        self.flip_pairs = [tuple(p) for p in flip_pairs]
+        self.optimizer_factory = optimizer
+        self._rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, float]] = []
+
+    # -- collecting predictions ---------------------------------------------------------------
+    def _add(
+        self,
+        gt: np.ndarray,
+        pred: np.ndarray,
+        boxes: np.ndarray,
+        image_ids: Sequence[int],
+        scores: np.ndarray,
+    ) -> None:
+        """Per GT person: ``gt (J, 3)``, ``pred (J, 3)`` (x, y, score), box, image id, person score."""
+        for i in range(len(gt)):
+            self._rows.append((gt[i], pred[i], boxes[i], int(image_ids[i]), float(scores[i])))
+
+    def _gathered(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int, float]]:
+        rows = self._rows
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            parts: list[Any] = [None] * dist.get_world_size()
+            dist.all_gather_object(parts, rows)
+            rows = [r for part in parts for r in part]
+        return rows
+
+    def on_validation_epoch_start(self) -> None:
+        self._rows = []
+
+    on_test_epoch_start = on_validation_epoch_start
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        rows = self._log_metrics("test")
+        if rows and self.trainer.is_global_zero and self.trainer.default_root_dir:
+            path = Path(self.trainer.default_root_dir) / self.hparams.results_file
+            write_json(path, [_coco_result(pred, image_id, score) for _, pred, _, image_id, score in rows])
+            log.info("Keypoint predictions written to %s", path)
+
+    def _log_metrics(self, split: str) -> list:
+        rows = self._gathered()
+        if self.trainer.sanity_checking or not rows:
+            return rows
+        metrics = self.keypoint_metrics(rows)
+        self.log_dict({f"{split}/{k}": v for k, v in metrics.items()}, sync_dist=False)
+        return rows
+
+    def keypoint_metrics(self, rows: Sequence[tuple]) -> dict[str, float]:
+        """PCK@alpha (mean and per joint), PCKh, OKS AP/AP50/AP75/AR and the people counted."""
+        gt = np.stack([r[0] for r in rows]).astype(np.float64)
+        pred = np.stack([r[1] for r in rows]).astype(np.float64)
+        boxes = np.stack([r[2] for r in rows]).astype(np.float64)
+        scores = np.array([r[4] for r in rows])
+        alpha, alpha_h = self.hparams.pck_alpha, self.hparams.pckh_alpha
+        out: dict[str, float] = {}
+        by_box = pck(pred, gt, bbox_norm(boxes), alpha)
+        out[f"PCK@{alpha:g}"] = by_box["mean"]
+        for name, value in zip(self.joint_names, by_box["per_joint"], strict=True):
+            out[f"PCK@{alpha:g}/{name}"] = float(value)
+        if self.hparams.head_segment:
+            by_head = pck(pred, gt, head_norm(gt, tuple(self.hparams.head_segment)), alpha_h)
+            out[f"PCKh@{alpha_h:g}"] = by_head["mean"]
+            out["PCKh_people"] = float(by_head["num_instances"])
+        if (gt[..., 2] > 0).any():
+            oks = oks_ap(gt, pred, boxes, self.hparams.oks_sigmas, scores=scores)
+            out.update({k: float(v) for k, v in oks.items() if k.startswith("OKS_")})
+        out["people"] = float(len(rows))
+        return {k: v for k, v in out.items() if not math.isnan(v)}
+
+    # -- optimisation -----------------------------------------------------------------------
+    def configure_optimizers(self) -> Any:
+        return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
+
+
+def _coco_result(pred: np.ndarray, image_id: int, score: float) -> dict[str, Any]:
+    """One person in COCO's keypoint results format."""
+    flat = [round(float(v), 2) for joint in pred for v in joint]
+    return {"image_id": image_id, "category_id": 1, "keypoints": flat, "score": round(score, 4)}
+
+
+class HeatmapPoseTask(PoseTask):
+    """Top-down heatmap regression (SimpleBaseline): weighted MSE on Gaussian heatmaps.
+
+    ``net`` is a factory ``net(num_joints=J)``. With ``flip_test`` the heatmaps of the flipped crop
+    (left/right swapped back) are averaged in at evaluation. A joint's score is its heatmap peak;
+    a person's score is the mean of its joints' scores.
+    """
+
+    def __init__(self, net: Callable[..., nn.Module], flip_test: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.net = net(num_joints=len(self.joint_names))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images)
+
+    @staticmethod
+    def heatmap_loss(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """Mean squared error over the supervised joints' heatmaps (others weigh 0)."""
+        if pred.shape != target.shape:
+            raise ValueError(
+                f"the model gives heatmaps of {tuple(pred.shape[-2:])}, the data {tuple(target.shape[-2:])}: "
+                "dataset.input_size must be a multiple of the backbone's stride (32) on both sides"
+            )
+        return ((pred - target) ** 2 * weight[:, :, None, None]).mean()
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        loss = self.heatmap_loss(self.net(batch["image"]), batch["heatmap"], batch["weight"])
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
+        bs = len(batch["image"])
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
+        return loss
+
+    def _evaluate(self, batch: dict[str, Any], split: str) -> None:
+        heatmaps = self.net(batch["image"])
+        self.log(
+            f"{split}/loss",
+            self.heatmap_loss(heatmaps, batch["heatmap"], batch["weight"]),
+            on_epoch=True,
+            batch_size=len(heatmaps),
+        )
+        if self.hparams.flip_test:
+            flipped = self.net(batch["image"].flip(-1))
+            heatmaps = (heatmaps + flip_heatmaps(flipped, self.flip_pairs)) / 2
+        coords, joint_scores = decode_heatmaps(heatmaps.float().cpu())
+        stride = batch["image"].shape[-1] // heatmaps.shape[-1]
+        inputs = from_heatmap_coords(coords.numpy(), stride)
+        inverse = batch["inverse"].cpu().numpy()
+        original = np.stack([apply_affine(inputs[i], inverse[i]) for i in range(len(inputs))])
+        scores = joint_scores.numpy()
+        pred = np.concatenate([original, scores[..., None]], axis=-1)
+        self._add(
+            batch["keypoints"].cpu().numpy(),
+            pred,
+            batch["box"].cpu().numpy(),
+            batch["image_id"].tolist(),
+            scores.mean(axis=1),
+        )
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+
+class KeypointRCNNTask(PoseTask):
+    """torchvision Keypoint R-CNN (detects people, then their joints) on whole frames.
+
+    ``net`` is a factory ``net(num_classes=1, num_keypoints=J)``. Each GT person is scored with the
+    detection of highest box IoU; a person with no overlapping detection gets its joints at the box
+    centre with score 0 (a miss, never a drop). The val loss is the detector's own losses computed
+    with BatchNorm frozen, so validation does not move its statistics.
+    """
+
+    DATA_MODE = "image"
+
+    def __init__(self, net: Callable[..., nn.Module], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.net = net(num_classes=1, num_keypoints=len(self.joint_names))
+
+    def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
+        return self.net(images)
+
+    def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
+        images, targets = batch
+        losses = self.net(images, targets)
+        loss = sum(losses.values())
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite training loss at step {self.global_step}: {losses}")
+        bs = len(images)
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
+        for name, value in losses.items():
+            self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
+        return loss
+
+    def _losses_frozen_bn(self, images: list, targets: list) -> torch.Tensor:
+        self.net.train()
+        for module in self.net.modules():
+            if isinstance(module, nn.modules.batchnorm._BatchNorm):
+                module.eval()
+        with torch.no_grad():
+            loss = sum(self.net(images, targets).values())
+        self.net.eval()
+        return loss
+
+    def _evaluate(self, batch: tuple[list, list], split: str) -> None:
+        images, targets = batch
+        valid = [t for t in targets if len(t["boxes"])]
+        if len(valid) == len(targets):
+            self.log(
+                f"{split}/loss",
+                self._losses_frozen_bn(images, targets),
+                on_epoch=True,
+                batch_size=len(images),
+            )
+        outputs = self.net(images)
+        for output, target in zip(outputs, targets, strict=True):
+            gt = target["keypoints_gt"].cpu().numpy()
+            boxes = target["boxes"].cpu()
+            if not len(boxes):
+                continue
+            pred, scores = _match_detections(output, boxes, gt.shape[1])
+            self._add(gt, pred, boxes.numpy(), [int(target["image_id"])] * len(gt), scores)
+
+    def validation_step(self, batch: tuple[list, list], batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: tuple[list, list], batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+
+def _match_detections(
+    output: dict[str, torch.Tensor], gt_boxes: torch.Tensor, num_joints: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each GT box, the keypoints (J, 3) and score of the detection with the highest IoU."""
+    n = len(gt_boxes)
+    centres = ((gt_boxes[:, :2] + gt_boxes[:, 2:]) / 2).numpy()
+    pred = np.zeros((n, num_joints, 3), dtype=np.float64)
+    pred[..., :2] = centres[:, None, :]
+    scores = np.zeros(n)
+    boxes = output["boxes"].detach().float().cpu()
+    if len(boxes):
+        iou = box_iou(gt_boxes.float(), boxes)
+        best_iou, best = iou.max(dim=1)
+        keypoints = output["keypoints"].detach().float().cpu().numpy()
+        joint_scores = output["keypoints_scores"].detach().float().cpu().numpy()
+        for i in range(n):
+            if best_iou[i] > 0:
+                d = int(best[i])
+                pred[i, :, :2] = keypoints[d, :, :2]
+                pred[i, :, 2] = 1.0 / (1.0 + np.exp(-joint_scores[d]))
+                scores[i] = float(output["scores"][d])
+    return pred, scores
