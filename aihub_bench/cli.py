@@ -34,6 +34,7 @@ def _synth(args: argparse.Namespace) -> int:
         "korean_objects": _synth_korean_objects,
         "mammography": _synth_mammography,
         "fundus": _synth_fundus,
+        "human_motion": _synth_human_motion,
     }
     try:
         root, pattern = writers[args.dataset](args)
@@ -117,6 +118,21 @@ def _synth_fundus(args: argparse.Namespace) -> tuple[Path, str]:
     return Path(root), "*.jpg"
 
 
+def _synth_human_motion(args: argparse.Namespace) -> tuple[Path, str]:
+    from aihub_bench.datasets.human_motion import write_synthetic_human_motion
+
+    # 4 actions x 4 cameras x 6 frames per clip: --images sets the takes per action
+    takes = max(1, round(args.images / (4 * 4 * 6)))
+    root = write_synthetic_human_motion(
+        Path(args.out),
+        takes_per_scenario=takes,
+        frames_per_clip=6,
+        image_size=args.image_size or (192, 144),
+        seed=args.seed,
+    )
+    return Path(root), "*.jpg"
+
+
 def _cv_summary(args: argparse.Namespace) -> int:
     import json
 
@@ -166,14 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("eval", help="test a checkpoint: ckpt_path=... (Hydra overrides follow)", add_help=False)
 
     synth = sub.add_parser("synth", help="write a synthetic twin in the real on-disk layout")
-    synth.add_argument("dataset", choices=["xray", "korean_objects", "mammography", "fundus"])
+    synth.add_argument("dataset", choices=["xray", "korean_objects", "mammography", "fundus", "human_motion"])
     synth.add_argument("--out", required=True, help="output folder (the future dataset.root)")
     synth.add_argument("--images", type=int, default=480, help="approximate number of images")
     synth.add_argument(
         "--image-size",
         type=_image_size,
         default=None,
-        help="320 or WxH (default: xray 320, korean_objects 256x192, mammography 192x240, fundus 192)",
+        help="320 or WxH (default: xray 320, korean_objects 256x192, mammography 192x240, fundus 192, "
+        "human_motion 192x144)",
     )
     synth.add_argument(
         "--classes",

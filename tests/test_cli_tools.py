@@ -56,6 +56,18 @@ def test_synth_command_writes_korean_objects(tmp_path: Path, capsys: pytest.Capt
     assert "Wrote 18 synthetic korean_objects images" in capsys.readouterr().out
 
 
+def test_synth_command_writes_human_motion(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from aihub_bench.datasets.human_motion import read_human_motion
+    from aihub_bench.errors import ErrorPolicy
+
+    out = tmp_path / "사람동작"
+    assert main(["synth", "human_motion", "--out", str(out), "--images", "96", "--image-size", "96x64"]) == 0
+    samples = read_human_motion(out, ErrorPolicy())
+    assert len(samples) == 96  # 4 actions x 1 take x 4 cameras x 6 frames
+    assert {(s.width, s.height) for s in samples} == {(96, 64)} and len(list(out.rglob("*.mp4"))) == 16
+    assert "Wrote 96 synthetic human_motion images" in capsys.readouterr().out
+
+
 def test_synth_command_rejects_a_bad_image_size(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["synth", "korean_objects", "--out", str(tmp_path), "--image-size", "big"])

@@ -17,12 +17,25 @@ def _is_classification(cfg) -> bool:
     return cfg.model._target_.endswith("ClassificationTask")
 
 
+def _is_keypoints(cfg) -> bool:
+    return cfg.model._target_.startswith("aihub_bench.tasks.keypoints.")
+
+
+# what each task family sizes its network by (the datamodule supplies it at run time)
+NET_KWARGS = {
+    "ClassificationTask": {},
+    "DetectionTask": {"num_classes": 3},
+    "HeatmapPoseTask": {"num_joints": 16},
+    "KeypointRCNNTask": {"num_classes": 1, "num_keypoints": 16},
+}
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_with_smoke_builds_a_small_model(experiment: str, tmp_path: Path) -> None:
     cfg = compose_config([f"experiment={experiment}", "debug=smoke"], tmp_path / "run", tmp_path)
     assert cfg.model.net.backbone == "small" and cfg.trainer.max_epochs <= 3
     factory = hydra.utils.instantiate(cfg.model.net)
-    net = factory() if _is_classification(cfg) else factory(num_classes=3)
+    net = factory(**NET_KWARGS[cfg.model._target_.rsplit(".", 1)[-1]])
     assert sum(p.numel() for p in net.parameters()) < 40e6  # the smallest backbones, not R50
 
 
@@ -32,6 +45,10 @@ def test_experiment_composes_for_a_real_root(experiment: str, tmp_path: Path) ->
     if _is_classification(cfg):
         assert min(cfg.dataset.image_size) >= 384  # full-size inputs, not the twin's
         assert cfg.callbacks.model_checkpoint.monitor == "val/loss" and cfg.cv.folds in (5, 10)
+    elif _is_keypoints(cfg):
+        assert list(cfg.dataset.input_size) == [192, 256] and cfg.model.net.backbone == "resnet50"
+        assert cfg.dataset.val_sample == 200000  # as the builders validated
+        assert cfg.callbacks.model_checkpoint.monitor == "val/PCK@0.2"
     else:
         assert cfg.dataset.input_min_size == 800 and cfg.dataset.input_max_size == 1333
         assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
@@ -68,6 +85,20 @@ def test_compressed_mammography_differs_only_by_jpeg_quality(tmp_path: Path) -> 
 def test_synthetic_default_sizes_the_model_input_to_the_twin(tmp_path: Path) -> None:
     cfg = compose_config([], tmp_path / "run", tmp_path)
     assert cfg.dataset.input_min_size == cfg.dataset.synthetic.image_size == 320
+
+
+@pytest.mark.parametrize(("model", "mode"), [("simplebaseline", "topdown"), ("keypointrcnn", "image")])
+def test_human_motion_models_pick_their_data_mode(model: str, mode: str, tmp_path: Path) -> None:
+    cfg = compose_config(
+        ["dataset=human_motion", f"model={model}", "debug=smoke"], tmp_path / "run", tmp_path
+    )
+    assert cfg.dataset.mode == cfg.model.data_mode == mode
+    task_cls = hydra.utils.get_class(cfg.model._target_)
+    other = "image" if mode == "topdown" else "topdown"
+    with pytest.raises(ValueError, match=f"needs data_mode='{mode}'"):
+        task_cls(
+            net=None, optimizer=None, joint_names=["a"], flip_pairs=[], oks_sigmas=[0.1], data_mode=other
+        )
 
 
 @pytest.mark.parametrize("trainer", ["default", "cpu", "gpu", "ddp"])
