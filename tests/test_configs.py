@@ -107,3 +107,15 @@ def test_trainer_groups_compose(trainer: str, tmp_path: Path) -> None:
     assert cfg.trainer._target_ == "pytorch_lightning.Trainer"
     if trainer in ("gpu", "ddp"):
         assert cfg.trainer.precision == "bf16-mixed"
+
+
+def test_oks_sigmas_are_set_on_the_dataset_skeleton(tmp_path: Path) -> None:
+    sigmas = ",".join(["0.05"] * 16)
+    cfg = compose_config(
+        ["dataset=human_motion", "model=simplebaseline", f"dataset.skeleton.oks_sigmas=[{sigmas}]"],
+        tmp_path / "run",
+        tmp_path,
+    )
+    datamodule = hydra.utils.instantiate(cfg.dataset)
+    assert datamodule.model_kwargs()["oks_sigmas"] == [0.05] * 16
+    assert datamodule.model_kwargs()["joint_names"][9] == "head_top"

@@ -60,7 +60,7 @@ SKELETON: tuple[tuple[int, int], ...] = (
 )
 # OKS per-joint sigmas: COCO's for the joints COCO has (ankle .089, knee .087, hip .107, wrist .062,
 # elbow .072, shoulder .079); pelvis as a hip, thorax / neck / head top at .079 as CrowdPose does for
-# its head and neck points. [A] no official MPII-16 sigmas exist; model.oks_sigmas overrides these.
+# its head and neck points. [A] no official MPII-16 sigmas exist; dataset.skeleton.oks_sigmas overrides these.
 OKS_SIGMAS: tuple[float, ...] = (
     0.089,
     0.087,
