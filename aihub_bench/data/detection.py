@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, holdout_split, stratified_group_split
 from aihub_bench.data.transforms import detection_augment
-from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import DetectionSample
 
@@ -55,13 +55,7 @@ class DetectionDataset(Dataset):
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         s = self.samples[i]
-        image = load_rgb(s.image_path)
-        if image.shape[:2] != (s.height, s.width):
-            raise BadInputError(
-                s.image_path,
-                f"image is {image.shape[1]}x{image.shape[0]} but the annotation says {s.width}x{s.height}",
-                "size_mismatch",
-            )
+        image = load_rgb(s.image_path, (s.width, s.height))
         boxes = s.boxes.copy()
         labels = [self.index_of[name] for name in s.labels]
         masks = (

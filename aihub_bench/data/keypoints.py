@@ -37,7 +37,7 @@ from aihub_bench.data.heatmaps import (
     to_heatmap_coords,
 )
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
-from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import KeypointSample
 from aihub_bench.run_dir import write_json
@@ -83,17 +83,6 @@ def swap_joints(values: np.ndarray, flip_pairs: Sequence[Sequence[int]]) -> np.n
     for a, b in flip_pairs:
         out[[a, b]] = values[[b, a]]
     return out
-
-
-def _checked_image(sample: KeypointSample) -> np.ndarray:
-    image = load_rgb(sample.image_path)
-    if image.shape[:2] != (sample.height, sample.width):
-        raise BadInputError(
-            sample.image_path,
-            f"image is {image.shape[1]}x{image.shape[0]} but the annotation says {sample.width}x{sample.height}",
-            "size_mismatch",
-        )
-    return image
 
 
 def _normalise(image: np.ndarray) -> torch.Tensor:
@@ -142,7 +131,7 @@ class TopDownDataset(Dataset):
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         sample, person = self.instances[i]
-        image = _checked_image(sample)
+        image = load_rgb(sample.image_path, (sample.width, sample.height))
         keypoints = sample.keypoints[person]
         center, size = box_to_center_scale(
             sample.boxes[person], self.input_size[0] / self.input_size[1], self.padding
@@ -201,7 +190,7 @@ class ImageKeypointDataset(Dataset):
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         s = self.samples[i]
-        image = _checked_image(s)
+        image = load_rgb(s.image_path, (s.width, s.height))
         boxes = s.boxes.copy()
         keypoints = s.keypoints.copy()
         if self.hflip and random.random() < self.hflip:

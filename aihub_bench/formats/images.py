@@ -30,16 +30,23 @@ def check_image(path: str | Path, expect_size: tuple[int, int] | None = None) ->
             size = (int(im.width), int(im.height))
     except _DECODE_ERRORS as err:
         raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
-    if expect_size is not None and tuple(expect_size) != size:
-        want = f"{expect_size[0]}x{expect_size[1]}"
-        raise BadInputError(path, f"image is {size[0]}x{size[1]} but annotation says {want}", "size_mismatch")
+    _check_size(path, size, expect_size)
     return size
 
 
-def load_rgb(path: str | Path) -> np.ndarray:
-    """Decode an image to ``(H, W, 3)`` uint8, naming the file when it cannot be read."""
+def _check_size(path: str | Path, size: tuple[int, int], expect_size: tuple[int, int] | None) -> None:
+    if expect_size is not None and tuple(expect_size) != size:
+        want = f"{expect_size[0]}x{expect_size[1]}"
+        raise BadInputError(path, f"image is {size[0]}x{size[1]} but annotation says {want}", "size_mismatch")
+
+
+def load_rgb(path: str | Path, expect_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Decode an image to ``(H, W, 3)`` uint8, naming the file when it cannot be read or is not
+    ``expect_size`` = ``(width, height)``."""
     try:
         with Image.open(path) as im:
-            return np.array(im.convert("RGB"))
+            image = np.array(im.convert("RGB"))
     except _DECODE_ERRORS as err:
         raise BadInputError(path, f"cannot decode image: {err}", "unreadable_image") from err
+    _check_size(path, (image.shape[1], image.shape[0]), expect_size)
+    return image

@@ -7,12 +7,10 @@ pooled features (max and mean over the views present), so a finding seen in any 
 
 from __future__ import annotations
 
-import timm
 import torch
 from torch import nn
 
-# backbone=small: the smallest timm model that still learns the synthetic twins (smoke runs, tests)
-SMALL_BACKBONE = "resnet10t"
+from aihub_bench.models.timm_backbone import create_timm_model
 
 
 class MultiViewClassifier(nn.Module):
@@ -50,17 +48,6 @@ def build_classifier(
     ``pretrained=true`` downloads ImageNet weights through timm / Hugging Face Hub once; offline it
     fails with a message saying how to turn it off.
     """
-    name = SMALL_BACKBONE if backbone == "small" else backbone
-    if name not in timm.list_models() and name not in timm.list_models(pretrained=True):
-        raise ValueError(f"model.net.backbone={backbone!r} is not a timm model (see timm.list_models())")
     kwargs = {"drop_path_rate": drop_path_rate} if drop_path_rate else {}
-    try:
-        net = timm.create_model(name, pretrained=pretrained, num_classes=0, **kwargs)
-    except (OSError, RuntimeError) as err:
-        if not pretrained:
-            raise
-        raise RuntimeError(
-            f"could not fetch pretrained weights for {name!r} ({err}). Run once with network access "
-            "(weights are cached by Hugging Face Hub), or set model.net.pretrained=false."
-        ) from err
+    net = create_timm_model(backbone, pretrained, num_classes=0, **kwargs)
     return MultiViewClassifier(net, int(net.num_features), dropout)

@@ -7,12 +7,10 @@ BatchNorm and ReLU) to stride 4, and a 1x1 convolution gives one heatmap per joi
 
 from __future__ import annotations
 
-import timm
 import torch
 from torch import nn
 
-# backbone=small: the smallest timm model that still learns the synthetic twin (smoke runs, tests)
-SMALL_BACKBONE = "resnet10t"
+from aihub_bench.models.timm_backbone import create_timm_model
 
 
 class SimpleBaselinePose(nn.Module):
@@ -51,19 +49,10 @@ def build_simple_baseline(
     """A :class:`SimpleBaselinePose` on any timm backbone with a stride-32 feature map (``small`` =
     :data:`SMALL_BACKBONE`). ``pretrained=true`` fetches ImageNet weights once through timm; offline it
     fails with a message saying how to turn it off."""
-    name = SMALL_BACKBONE if backbone == "small" else backbone
-    if name not in timm.list_models() and name not in timm.list_models(pretrained=True):
-        raise ValueError(f"model.net.backbone={backbone!r} is not a timm model (see timm.list_models())")
-    try:
-        net = timm.create_model(name, pretrained=pretrained, features_only=True, out_indices=(-1,))
-    except (OSError, RuntimeError) as err:
-        if not pretrained:
-            raise
-        raise RuntimeError(
-            f"could not fetch pretrained weights for {name!r} ({err}). Run once with network access "
-            "(weights are cached by Hugging Face Hub), or set model.net.pretrained=false."
-        ) from err
+    net = create_timm_model(backbone, pretrained, features_only=True, out_indices=(-1,))
     reduction = net.feature_info.reduction()[-1]
     if reduction != 32:
-        raise ValueError(f"backbone {name!r} ends at stride {reduction}; the SimpleBaseline head needs 32")
+        raise ValueError(
+            f"backbone {backbone!r} ends at stride {reduction}; the SimpleBaseline head needs 32"
+        )
     return SimpleBaselinePose(net, int(net.feature_info.channels()[-1]), num_joints, deconv_channels)

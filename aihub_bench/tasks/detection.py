@@ -57,16 +57,7 @@ class DetectionTask(pl.LightningModule):
 
     # -- training ---------------------------------------------------------------------------
     def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
-        images, targets = batch
-        losses = self.net(images, targets)
-        loss = sum(losses.values())
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}: {losses}")
-        bs = len(images)
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
-        for name, value in losses.items():
-            self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
-        return loss
+        return detector_training_step(self, self.net, batch)
 
     # -- evaluation -------------------------------------------------------------------------
     def _collect(self, batch: tuple[list, list]) -> None:
@@ -141,6 +132,22 @@ class DetectionTask(pl.LightningModule):
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
         return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
+
+
+def detector_training_step(
+    module: pl.LightningModule, net: torch.nn.Module, batch: tuple[list, list]
+) -> torch.Tensor:
+    """A torchvision detector's summed losses, logged as ``train/loss`` (step and epoch) and per part."""
+    images, targets = batch
+    losses = net(images, targets)
+    loss = sum(losses.values())
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"non-finite training loss at step {module.global_step}: {losses}")
+    bs = len(images)
+    module.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
+    for name, value in losses.items():
+        module.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
+    return loss
 
 
 def _invert(class_groups: dict[str, str]) -> dict[str, list[str]] | None:

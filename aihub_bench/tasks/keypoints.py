@@ -24,6 +24,7 @@ from torchvision.ops import box_iou
 from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatmaps, from_heatmap_coords
 from aihub_bench.metrics.keypoints import bbox_norm, head_norm, oks_ap, pck
 from aihub_bench.run_dir import write_json
+from aihub_bench.tasks.detection import detector_training_step
 from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
@@ -225,16 +226,7 @@ class KeypointRCNNTask(PoseTask):
         return self.net(images)
 
     def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
-        images, targets = batch
-        losses = self.net(images, targets)
-        loss = sum(losses.values())
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}: {losses}")
-        bs = len(images)
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
-        for name, value in losses.items():
-            self.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
-        return loss
+        return detector_training_step(self, self.net, batch)
 
     def _losses_frozen_bn(self, images: list, targets: list) -> torch.Tensor:
         self.net.train()
