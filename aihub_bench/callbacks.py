@@ -94,12 +94,14 @@ class LossCurve(pl.Callback):
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         epochs = [r["epoch"] + 1 for r in self.rows]
         fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)
         ax.plot(epochs, [r["train_loss"] for r in self.rows], marker="o", label="train")
         if any(math.isfinite(r["val_loss"]) for r in self.rows):
             ax.plot(epochs, [r["val_loss"] for r in self.rows], marker="s", label="val")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss")
         ax.set_title("Loss per epoch")
