@@ -151,3 +151,15 @@ def test_a_frame_whose_size_disagrees_with_its_annotation_names_the_file(
     sample.width += 10
     with pytest.raises(BadInputError, match=sample.image_path.name):
         dm.dataset("train")[0]
+
+
+def test_visible_only_still_evaluates_people_with_only_occluded_joints(
+    twin_root: Path, tmp_path: Path
+) -> None:
+    dm = _datamodule(twin_root, tmp_path, visible_only=True)
+    dm.instances = {}
+    person = dm.splits["test"][0].keypoints[0]
+    person[:, 2] = np.where(person[:, 2] > 0, 1, 0)  # every labelled joint occluded
+    assert (dm.splits["test"][0], 0) in dm._instances("test", dm.splits["test"][:1])
+    assert dm._instances("train", dm.splits["test"][:1]) == []
+    assert dm.policy.stats["train_people_without_usable_joints"] == 1

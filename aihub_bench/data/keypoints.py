@@ -307,14 +307,16 @@ class KeypointDataModule(SplitDataModule):
         log.info("Split sizes (frames): %s", {k: len(v) for k, v in self.splits.items()})
 
     def _instances(self, split: str, frames: Sequence[KeypointSample]) -> list[tuple[KeypointSample, int]]:
-        """Every person with at least one supervised joint (others are counted, not silently lost)."""
+        """The people a split uses, the others counted (never silently lost): in training those with a
+        supervised joint; in val / test those with any labelled joint, whatever ``visible_only`` says."""
+        visible_only = self.visible_only and split == "train"
         out = []
         for sample in frames:
             for person, keypoints in enumerate(sample.keypoints):
-                if supervised(keypoints[:, 2], self.visible_only).any():
+                if supervised(keypoints[:, 2], visible_only).any():
                     out.append((sample, person))
                 else:
-                    self.policy.count(f"{split}_people_without_supervised_joints")
+                    self.policy.count(f"{split}_people_without_usable_joints")
         return out
 
     def model_kwargs(self) -> dict[str, Any]:
