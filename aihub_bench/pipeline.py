@@ -11,6 +11,7 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
+import torch
 from omegaconf import DictConfig
 
 from aihub_bench.run_dir import write_config, write_env, write_metrics
@@ -57,6 +58,10 @@ def run(
     With ``cv.folds=K`` this runs K-fold cross-validation instead (:mod:`aihub_bench.cross_validation`),
     which calls back here once per fold with the fold's ``datamodule``.
     """
+    if datamodule is None and (cfg.get("finetune") or {}).get("base_domain") and not cfg.finetune.base_ckpt:
+        from aihub_bench.finetune import train_base_model
+
+        cfg = train_base_model(cfg)  # the recipe's first stage; cfg then starts from its checkpoint
     if datamodule is None and (cfg.get("cv") or {}).get("folds"):
         if evaluate_only:
             raise ValueError(
@@ -80,6 +85,14 @@ def run(
     if evaluate_only and not ckpt_path:
         raise ValueError("evaluation needs a checkpoint: pass ckpt_path=/path/to/checkpoint.ckpt")
 
+    if cfg.get("init_from") and not evaluate_only:
+        load_weights(task, cfg.init_from)
+    if cfg.get("test_before") and not evaluate_only:
+        log.info("Testing the starting weights (test_before=true)")
+        trainer.test(task, datamodule=datamodule)
+        metrics.update(_renamed(trainer.callback_metrics, "_before"))
+        metrics.update(_renamed(getattr(task, "summary_metrics", dict)(), "_before"))
+
     if cfg.get("train") and not evaluate_only:
         trainer.fit(task, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(trainer.callback_metrics)
@@ -92,6 +105,9 @@ def run(
         log.info("Testing checkpoint: %s", ckpt_path or "current (untrained or final) weights")
         trainer.test(task, datamodule=datamodule, ckpt_path=ckpt_path)
         metrics.update(trainer.callback_metrics)
+        metrics.update(getattr(task, "summary_metrics", dict)())  # e.g. sacreBLEU signatures
+        if cfg.get("test_before"):
+            metrics.update(_renamed(trainer.callback_metrics, "_after"))
 
     flat: dict[str, float] = {}
     if trainer.is_global_zero:
@@ -100,9 +116,24 @@ def run(
     return flat
 
 
+def load_weights(task: pl.LightningModule, checkpoint: str | Path) -> None:
+    """Start ``task`` from a checkpoint's weights (a fresh optimiser, schedule and epoch count: not a resume)."""
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise FileNotFoundError(f"init_from={checkpoint} is not a file")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    task.load_state_dict(state["state_dict"])
+    log.info("Weights initialised from %s", path)
+
+
+def _renamed(metrics: dict[str, Any], suffix: str) -> dict[str, Any]:
+    """``test/bleu`` -> ``test/bleu<suffix>``, for the test metrics only."""
+    return {f"{k}{suffix}": v for k, v in metrics.items() if k.startswith("test/")}
+
+
 def _print_summary(run_dir: Path, metrics: dict[str, float]) -> None:
     detail = ("/AP/", "_AP/", "_ci_", "/n_pos", "/n_neg")
     headline = {k: v for k, v in metrics.items() if k.startswith("test/") and not any(d in k for d in detail)}
     for key, value in headline.items():
-        print(f"  {key:<28} {value:.4f}")
+        print(f"  {key:<28} {value:.4f}" if isinstance(value, float) else f"  {key:<28} {value}")
     print(f"Run directory: {run_dir.resolve()}")

@@ -109,3 +109,22 @@ class KeypointSample:
             )
         if self.joints_3d is not None:
             self.joints_3d = np.asarray(self.joints_3d, dtype=np.float32)
+
+
+@dataclass
+class TranslationPair:
+    """One Korean–English sentence pair of a parallel corpus.
+
+    ``ko`` is the Korean side (원문), ``en`` the English side (번역문); ``domain`` names the workbook's
+    domain (뉴스, 구어체, 대화체, 한국문화, 조례, 지자체웹사이트). ``group`` is the leakage unit: a
+    dialogue set (``Set Nr.``) stays whole on one side of a split; otherwise the pair itself.
+    ``meta`` keeps the release's other columns (ID/SID, date, URL, press, keyword, municipality,
+    speaker...) and the source file and row.
+    """
+
+    ko: str
+    en: str
+    domain: str
+    pair_id: str
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)

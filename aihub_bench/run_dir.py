@@ -89,10 +89,10 @@ def collect_env(seed: int | None) -> dict[str, Any]:
 
 def flat_metrics(values: dict[str, Any]) -> dict[str, float]:
     """Tensor/number metrics to plain floats (NaN/inf kept out: JSON cannot hold them); flags such
-    as ``train/loss_decreased`` stay booleans."""
+    as ``train/loss_decreased`` stay booleans and signatures such as ``test/bleu_signature`` strings."""
     out: dict[str, float] = {}
     for key, value in values.items():
-        if isinstance(value, bool):
+        if isinstance(value, (bool, str)):
             out[key] = value
             continue
         number = float(value.item() if isinstance(value, torch.Tensor) else value)

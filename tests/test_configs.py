@@ -27,13 +27,21 @@ NET_KWARGS = {
     "DetectionTask": {"num_classes": 3},
     "HeatmapPoseTask": {"num_joints": 16},
     "KeypointRCNNTask": {"num_classes": 1, "num_keypoints": 16},
+    "TranslationTask": {
+        "source_vocab_size": 400,
+        "target_vocab_size": 400,
+        "pad_id": 0,
+        "bos_id": 1,
+        "eos_id": 2,
+        "joint_vocab": True,
+    },
 }
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_with_smoke_builds_a_small_model(experiment: str, tmp_path: Path) -> None:
     cfg = compose_config([f"experiment={experiment}", "debug=smoke"], tmp_path / "run", tmp_path)
-    assert cfg.model.net.backbone == "small" and cfg.trainer.max_epochs <= 3
+    assert cfg.model.net.backbone in ("small", "tiny") and cfg.trainer.max_epochs <= 3
     factory = hydra.utils.instantiate(cfg.model.net)
     net = factory(**NET_KWARGS[cfg.model._target_.rsplit(".", 1)[-1]])
     assert sum(p.numel() for p in net.parameters()) < 40e6  # the smallest backbones, not R50
@@ -45,6 +53,9 @@ def test_experiment_composes_for_a_real_root(experiment: str, tmp_path: Path) ->
     if _is_classification(cfg):
         assert min(cfg.dataset.image_size) >= 384  # full-size inputs, not the twin's
         assert cfg.callbacks.model_checkpoint.monitor == "val/loss" and cfg.cv.folds in (5, 10)
+    elif cfg.model._target_.endswith("TranslationTask"):
+        assert cfg.model.net.backbone == "base" and cfg.dataset.vocab.size == 32000
+        assert cfg.callbacks.model_checkpoint.monitor == "val/bleu"
     elif _is_keypoints(cfg):
         assert list(cfg.dataset.input_size) == [192, 256] and cfg.model.net.backbone == "resnet50"
         assert cfg.dataset.val_sample == 200000  # as the builders validated
@@ -119,3 +130,17 @@ def test_oks_sigmas_are_set_on_the_dataset_skeleton(tmp_path: Path) -> None:
     datamodule = hydra.utils.instantiate(cfg.dataset)
     assert datamodule.model_kwargs()["oks_sigmas"] == [0.05] * 16
     assert datamodule.model_kwargs()["joint_names"][9] == "head_top"
+
+
+def test_domain_finetune_starts_from_the_base_checkpoint_and_its_vocabulary(tmp_path: Path) -> None:
+    cfg = compose_config(
+        [
+            "experiment=nmt_domain_finetune",
+            "finetune.base_ckpt=/runs/news/best.ckpt",
+            "dataset.domain=한국문화",
+        ],
+        tmp_path / "run",
+        tmp_path,
+    )
+    assert cfg.init_from == cfg.dataset.tokenizers_from == "/runs/news/best.ckpt"
+    assert cfg.test_before is True and cfg.dataset.domain == "한국문화"

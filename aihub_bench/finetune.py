@@ -1,0 +1,54 @@
+"""The base-then-domain recipe of the translation corpus's builders, as one command.
+
+With ``finetune.base_domain`` set and no ``finetune.base_ckpt``, the base model is trained first on
+that domain (news) into ``<run dir>/base/`` (a normal run directory); the run then continues from its
+best checkpoint on ``dataset.domain``. Give ``finetune.base_ckpt=...`` to reuse a base model instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+from omegaconf import DictConfig, open_dict
+
+log = logging.getLogger(__name__)
+
+BASE_DIR = "base"
+
+
+def base_checkpoint(run_dir: Path) -> Path:
+    """The best checkpoint of a finished run (``last.ckpt`` when none was ranked)."""
+    best = sorted((run_dir / "checkpoints").glob("best*.ckpt"))
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if best:
+        return best[-1]
+    if last.is_file():
+        return last
+    raise FileNotFoundError(f"the base run {run_dir} saved no checkpoint")
+
+
+def train_base_model(cfg: DictConfig) -> DictConfig:
+    """Train the base model as its own run and return ``cfg`` pointed at its checkpoint."""
+    from aihub_bench.pipeline import run
+
+    base_dir = Path(cfg.paths.output_dir) / BASE_DIR
+    base_cfg = copy.deepcopy(cfg)
+    with open_dict(base_cfg):
+        base_cfg.finetune = None
+        base_cfg.init_from = None
+        base_cfg.test_before = False
+        base_cfg.dataset.domain = cfg.finetune.base_domain
+        base_cfg.dataset.tokenizers_from = None
+        base_cfg.paths.output_dir = str(base_dir)
+        if cfg.finetune.get("base_max_epochs"):
+            base_cfg.trainer.max_epochs = cfg.finetune.base_max_epochs
+    log.info("Fine-tuning recipe, stage 1: the base model on %s -> %s", cfg.finetune.base_domain, base_dir)
+    run(base_cfg)
+    checkpoint = base_checkpoint(base_dir)
+    cfg = copy.deepcopy(cfg)
+    with open_dict(cfg):
+        cfg.finetune.base_ckpt = str(checkpoint)
+    log.info("Fine-tuning recipe, stage 2: %s from %s", cfg.dataset.domain, checkpoint)
+    return cfg
