@@ -16,10 +16,7 @@ spots, so no single pixel statistic separates the classes perfectly.
 
 from __future__ import annotations
 
-import datetime
-import io
 import math
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +26,7 @@ from PIL import Image, ImageDraw, ImageFilter
 
 from aihub_bench.datasets.fundus.layout import DEFAULT_SHEET_COLUMNS, file_name
 from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.formats.xlsx import write_reproducible_xlsx
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
 JPEG_QUALITY = 92
@@ -57,7 +55,6 @@ DEVICES: dict[str, tuple[str, ...]] = {
     "Wide": ("옵토스 California", "옵토스 Daytona"),
 }
 LASER_RATE = {"Normal": 0.0, "Glaucoma": 0.05, "NOR": 0.0, "AMD": 0.1, "DMR": 0.5, "RVO": 0.4}
-_FIXED_TIME = datetime.datetime(2020, 1, 1)  # sheet timestamps, so the same seed gives the same bytes
 
 RGB = tuple[float, float, float]
 VEIN: RGB = (0.40, 0.05, 0.04)
@@ -524,27 +521,9 @@ def write_synthetic_fundus(
 
 
 def _write_sheet(path: Path, rows: list[list]) -> None:
-    """The metadata sheet with the default headers; fixed timestamps keep the bytes reproducible."""
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "metadata"
+    """The metadata sheet with the default headers (reproducible bytes)."""
     fields = ("serial", "file_name", "kind", "code", "laser", "eye", "device")
-    sheet.append([DEFAULT_SHEET_COLUMNS[f] for f in fields])
-    for row in rows:
-        sheet.append(row)
-    book.properties.created = book.properties.modified = _FIXED_TIME
-    buffer = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()  # save_workbook stamps "now"
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(
-                zipfile.ZipInfo(info.filename, _FIXED_TIME.timetuple()[:6]),
-                src.read(info),
-                zipfile.ZIP_DEFLATED,
-            )
+    write_reproducible_xlsx(path, "metadata", [DEFAULT_SHEET_COLUMNS[f] for f in fields], rows)
 
 
 # ---------------------------------------------------------------- cache

@@ -22,9 +22,7 @@ to numbered sets). Same arguments, same bytes.
 from __future__ import annotations
 
 import datetime
-import io
 import unicodedata
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from aihub_bench.datasets.synth_cache import ensure_generated
+from aihub_bench.formats.xlsx import write_reproducible_xlsx
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
-_FIXED_TIME = datetime.datetime(2020, 1, 1)  # workbook timestamps, so the same seed gives the same bytes
 
 SOURCE, TARGET = "원문", "번역문"
 
@@ -1531,31 +1529,8 @@ def write_synthetic_nmt_corpus(
             [] if rec is None else [rec.get(col) for col in header]
             for rec in synthetic_records(name, n, seed=seed, quirks=quirks)
         ]
-        _write_sheet(out / name, header, rows)
+        write_reproducible_xlsx(out / name, SHEET_TITLE, header, rows)
     return out
-
-
-def _write_sheet(path: Path, header: Sequence[str], rows: list[list[Any]]) -> None:
-    """One sheet, header in row 1; fixed timestamps keep the bytes reproducible."""
-    from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET_TITLE
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(row)  # [] leaves a blank row
-    book.properties.created = book.properties.modified = _FIXED_TIME
-    buffer = io.BytesIO()
-    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()  # save_workbook stamps "now"
-    with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            dst.writestr(
-                zipfile.ZipInfo(info.filename, _FIXED_TIME.timetuple()[:6]),
-                src.read(info),
-                zipfile.ZIP_DEFLATED,
-            )
 
 
 # ---------------------------------------------------------------- cache
