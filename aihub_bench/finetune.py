@@ -3,6 +3,8 @@
 With ``finetune.base_domain`` set and no ``finetune.base_ckpt``, the base model is trained first on
 that domain (news) into ``<run dir>/base/`` (a normal run directory); the run then continues from its
 best checkpoint on ``dataset.domain``. Give ``finetune.base_ckpt=...`` to reuse a base model instead.
+The base stage takes its schedule from ``finetune.base_max_epochs`` / ``base_batch_size`` / ``base_lr``
+/ ``base_warmup_steps`` (the fine-tuning stage's own are usually smaller).
 """
 
 from __future__ import annotations
@@ -42,8 +44,15 @@ def train_base_model(cfg: DictConfig) -> DictConfig:
         base_cfg.dataset.domain = cfg.finetune.base_domain
         base_cfg.dataset.tokenizers_from = None
         base_cfg.paths.output_dir = str(base_dir)
-        if cfg.finetune.get("base_max_epochs"):
-            base_cfg.trainer.max_epochs = cfg.finetune.base_max_epochs
+        stage = cfg.finetune
+        if stage.get("base_max_epochs"):
+            base_cfg.trainer.max_epochs = stage.base_max_epochs
+        if stage.get("base_batch_size"):
+            base_cfg.dataset.batch_size = stage.base_batch_size
+        if stage.get("base_lr"):
+            base_cfg.model.optimizer.lr = stage.base_lr
+        if stage.get("base_warmup_steps") is not None and base_cfg.model.get("scheduler"):
+            base_cfg.model.scheduler.warmup_steps = stage.base_warmup_steps
     log.info("Fine-tuning recipe, stage 1: the base model on %s -> %s", cfg.finetune.base_domain, base_dir)
     run(base_cfg)
     checkpoint = base_checkpoint(base_dir)
