@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from aihub_bench.datasets.nmt_corpus import synth
+from aihub_bench.datasets.nmt_corpus.layout import REAL_FILE_NAMES
 from aihub_bench.datasets.nmt_corpus.synth import (
     DEFAULT_ROWS,
     FILE_NAMES,
@@ -28,18 +29,7 @@ from aihub_bench.datasets.nmt_corpus.synth import (
 
 SCALE = 0.05
 HANGUL = re.compile("[가-힣]")
-RELEASE_NAMES = {
-    "1_구어체(1).xlsx",
-    "1_구어체(2).xlsx",
-    "2_대화체.xlsx",
-    "3_문어체_뉴스(1)_200226.xlsx",
-    "3_문어체_뉴스(2).xlsx",
-    "3_문어체_뉴스(3).xlsx",
-    "3_문어체_뉴스(4).xlsx",
-    "4_문어체_한국문화.xlsx",
-    "5_문어체_조례.xlsx",
-    "6_문어체_지자체웹사이트.xlsx",
-}
+RELEASE_NAMES = set(REAL_FILE_NAMES)  # the reader's layout: twin and reader agree on the release
 
 
 def _digest(root: Path) -> dict[str, str]:
