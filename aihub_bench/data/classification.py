@@ -29,6 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.folds import assert_groups_in_one_fold
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.dicom import read_dicom_image
 from aihub_bench.formats.images import load_rgb
@@ -38,9 +39,6 @@ from aihub_bench.run_dir import write_json
 log = logging.getLogger(__name__)
 
 Reader = Callable[..., list[ClassificationCase]]
-# timm's ImageNet statistics: pretrained backbones expect them, and they do no harm from scratch
-MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 DICOM_SUFFIXES = (".dcm", ".dicom")
 
 
@@ -117,8 +115,7 @@ class ClassificationDataset(Dataset):
         image = fit_and_pad(image, self.height, self.width)
         if self.augment is not None:
             image = self.augment(image=image)["image"]
-        image = (np.clip(image, 0.0, 1.0) - MEAN) / STD
-        return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+        return normalise_image(image)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         case = self.cases[i]

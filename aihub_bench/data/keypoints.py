@@ -37,6 +37,7 @@ from aihub_bench.data.heatmaps import (
     to_heatmap_coords,
 )
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import KeypointSample
@@ -46,8 +47,6 @@ log = logging.getLogger(__name__)
 
 Reader = Callable[..., list[KeypointSample]]
 MODES = ("topdown", "image")
-IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
-IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -83,11 +82,6 @@ def swap_joints(values: np.ndarray, flip_pairs: Sequence[Sequence[int]]) -> np.n
     for a, b in flip_pairs:
         out[[a, b]] = values[[b, a]]
     return out
-
-
-def _normalise(image: np.ndarray) -> torch.Tensor:
-    scaled = (image.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
-    return torch.from_numpy(np.ascontiguousarray(scaled.transpose(2, 0, 1)))
 
 
 class TopDownDataset(Dataset):
@@ -159,7 +153,7 @@ class TopDownDataset(Dataset):
             to_heatmap_coords(joints, self.stride), weights, self.heatmap_size, self.sigma
         )
         return {
-            "image": _normalise(crop),
+            "image": normalise_image(crop.astype(np.float32) / 255.0),
             "heatmap": torch.from_numpy(heatmaps),
             "weight": torch.from_numpy(weights),
             "inverse": torch.from_numpy(invert_affine(matrix).astype(np.float32)),

@@ -1,8 +1,20 @@
-"""Box- and mask-aware augmentation for detection (albumentations)."""
+"""Box- and mask-aware augmentation for detection (albumentations) and the input normalisation."""
 
 from __future__ import annotations
 
 import albumentations as A
+import numpy as np
+import torch
+
+# timm's ImageNet statistics: pretrained backbones expect them, and they do no harm from scratch
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+def normalise_image(image: np.ndarray) -> torch.Tensor:
+    """``(H, W, 3)`` in [0, 1] -> a ``(3, H, W)`` float tensor with ImageNet mean and std."""
+    scaled = (np.clip(image, 0.0, 1.0).astype(np.float32) - IMAGENET_MEAN) / IMAGENET_STD
+    return torch.from_numpy(np.ascontiguousarray(scaled.transpose(2, 0, 1)))
 
 
 def detection_augment(
