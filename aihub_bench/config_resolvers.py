@@ -12,6 +12,17 @@ def if_synthetic(root: Any, synthetic_value: Any, real_value: Any) -> Any:
     return synthetic_value if root in (None, "", "null", "None") else real_value
 
 
+def rank_suffix() -> str:
+    """``${rank_suffix:}``: "" in a single process and on rank 0, ``.rank<k>`` on the other DDP ranks
+    (so each process logs to its own file, e.g. ``train.rank1.log``)."""
+    from pytorch_lightning.utilities.rank_zero import rank_zero_only
+
+    rank = rank_zero_only.rank
+    return f".rank{rank}" if rank else ""
+
+
 def register() -> None:
     if not OmegaConf.has_resolver("if_synthetic"):
         OmegaConf.register_new_resolver("if_synthetic", if_synthetic)
+    if not OmegaConf.has_resolver("rank_suffix"):
+        OmegaConf.register_new_resolver("rank_suffix", rank_suffix)

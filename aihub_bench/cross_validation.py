@@ -50,16 +50,17 @@ def fold_assignment(cfg: DictConfig, datamodule: Any, parent: Path, k: int) -> l
 
 def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
     """Run the requested folds, then (re)build the summary from every fold finished so far."""
-    from aihub_bench.pipeline import run
+    from aihub_bench.pipeline import is_rank_zero, prepare_once, run
 
     k = int(cfg.cv.folds)
     parent = Path(cfg.cv.get("output_dir") or cfg.paths.output_dir)
     parent.mkdir(parents=True, exist_ok=True)
-    write_config(parent, cfg)
-    write_env(parent, cfg.get("seed"))
+    if is_rank_zero():
+        write_config(parent, cfg)
+        write_env(parent, cfg.get("seed"))
 
     datamodule = hydra.utils.instantiate(cfg.dataset)
-    datamodule.prepare_data()
+    prepare_once(datamodule, cfg)
     fold_of = fold_assignment(cfg, datamodule, parent, k)
     requested = cfg.cv.get("fold")
     if requested is not None and not 0 <= int(requested) < k:

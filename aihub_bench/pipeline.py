@@ -12,7 +12,9 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 import torch
+from filelock import FileLock
 from omegaconf import DictConfig
+from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
 from aihub_bench.run_dir import write_config, write_env, write_metrics
 
@@ -32,7 +34,7 @@ def build(
     """Datamodule (read and split, unless one is given), task (sized by the data) and trainer."""
     if datamodule is None:
         datamodule = hydra.utils.instantiate(cfg.dataset)
-        datamodule.prepare_data()
+        prepare_once(datamodule, cfg)
         datamodule.setup()
     # plain containers: checkpoints must load with torch.load(weights_only=True)
     task = hydra.utils.instantiate(cfg.model, **datamodule.model_kwargs(), _convert_="all")
@@ -42,6 +44,20 @@ def build(
         logger=_instantiate_dict(cfg.get("logger")),
     )
     return datamodule, task, trainer
+
+
+def prepare_once(datamodule: pl.LightningDataModule, cfg: DictConfig) -> None:
+    """``prepare_data`` (e.g. writing the synthetic twin) under a file lock, so that processes started
+    together (torchrun, SLURM) do not write the same cache at once; the later ones find it ready."""
+    lock_dir = Path(cfg.paths.data_dir)
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock_dir / ".prepare_data.lock")):
+        datamodule.prepare_data()
+
+
+def is_rank_zero() -> bool:
+    """Rank 0, or a single process (known from the launcher's environment before DDP starts)."""
+    return rank_zero_only.rank == 0
 
 
 def best_checkpoint(trainer: pl.Trainer) -> str | None:
@@ -74,8 +90,9 @@ def run(
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
-    write_config(run_dir, cfg)
-    write_env(run_dir, cfg.get("seed"))
+    if is_rank_zero():  # under DDP every rank runs this; only rank 0 writes the run directory
+        write_config(run_dir, cfg)
+        write_env(run_dir, cfg.get("seed"))
 
     datamodule, task, trainer = build(cfg, datamodule)
     if trainer.is_global_zero:

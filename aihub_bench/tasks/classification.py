@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
 
+from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.clinical import (
     AGGREGATIONS,
     aggregate_by_group,
@@ -185,7 +186,7 @@ class ClassificationTask(pl.LightningModule):
             case_prob = reduce(view_prob, dim=1)
         self._epoch[index].add(batch, self.trainer.datamodule.views, case_prob.cpu(), view_prob.cpu())
         if split == "val":
-            self.log("val/loss", loss, on_epoch=True, batch_size=len(batch["label"]))
+            self.log("val/loss", loss, on_epoch=True, batch_size=len(batch["label"]), sync_dist=True)
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._collect(batch, 0, "val")
@@ -198,8 +199,16 @@ class ClassificationTask(pl.LightningModule):
 
     on_test_epoch_start = on_validation_epoch_start
 
+    def _gather(self, loaders: int) -> None:
+        """Every rank's predictions (DDP), for each of the epoch's ``loaders``."""
+        while len(self._epoch) < loaders:
+            self._epoch.append(Predictions())
+        for predictions in self._epoch:
+            predictions.rows = gather_lists(predictions.rows)
+
     def on_validation_epoch_end(self) -> None:
-        if self.trainer.sanity_checking or not self._epoch:
+        self._gather(loaders=1)
+        if self.trainer.sanity_checking or not self._epoch[0].rows:
             return
         for level in LEVELS:
             labels, scores = self._epoch[0].level(level, self.hparams.patient_aggregation)
@@ -207,6 +216,7 @@ class ClassificationTask(pl.LightningModule):
                 self.log(f"val/{level}/auc", float(roc_auc_score(labels, scores)))
 
     def on_test_epoch_end(self) -> None:
+        self._gather(loaders=len(self._epoch))
         if len(self._epoch) <= TEST:
             raise RuntimeError("testing needs the calibration (val) and test loaders of the datamodule")
         calibration, test = self._epoch[CALIBRATION], self._epoch[TEST]

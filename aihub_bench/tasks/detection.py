@@ -9,8 +9,8 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
-import torch.distributed as dist
 
+from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.coco_eval import (
     coco_gt_from_samples,
     evaluate_coco,
@@ -103,17 +103,8 @@ class DetectionTask(pl.LightningModule):
             write_results_markdown(run_dir / self.hparams.report_file, text)
             log.info("Results table written to %s", run_dir / self.hparams.report_file)
 
-    def _gathered(self) -> tuple[list[dict[str, Any]], set[int]]:
-        predictions, seen = self._predictions, set(self._seen_ids)
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            parts: list[Any] = [None] * dist.get_world_size()
-            dist.all_gather_object(parts, (predictions, sorted(seen)))
-            predictions = [p for part in parts for p in part[0]]
-            seen = {i for part in parts for i in part[1]}
-        return predictions, seen
-
     def _log_coco(self, split: str) -> tuple[list[dict[str, Any]], dict[str, float]]:
-        predictions, seen = self._gathered()
+        predictions, seen = gather_lists(self._predictions), set(gather_lists(self._seen_ids))
         if self.trainer.sanity_checking or not seen:
             return predictions, {}
         datamodule = self.trainer.datamodule

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pytorch_lightning as pl
 import torch
-import torch.distributed as dist
 from torch import nn
 from torchvision.ops import box_iou
 
 from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatmaps, from_heatmap_coords
+from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.keypoints import bbox_norm, head_norm, oks_ap, pck
 from aihub_bench.run_dir import write_json
 from aihub_bench.tasks.detection import detector_training_step
@@ -77,14 +77,6 @@ class PoseTask(pl.LightningModule):
         for i in range(len(gt)):
             self._rows.append((gt[i], pred[i], boxes[i], int(image_ids[i]), float(scores[i])))
 
-    def _gathered(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int, float]]:
-        rows = self._rows
-        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            parts: list[Any] = [None] * dist.get_world_size()
-            dist.all_gather_object(parts, rows)
-            rows = [r for part in parts for r in part]
-        return rows
-
     def on_validation_epoch_start(self) -> None:
         self._rows = []
 
@@ -101,7 +93,7 @@ class PoseTask(pl.LightningModule):
             log.info("Keypoint predictions written to %s", path)
 
     def _log_metrics(self, split: str) -> list:
-        rows = self._gathered()
+        rows = gather_lists(self._rows)
         if self.trainer.sanity_checking or not rows:
             return rows
         metrics = self.keypoint_metrics(rows)
@@ -181,6 +173,7 @@ class HeatmapPoseTask(PoseTask):
             self.heatmap_loss(heatmaps, batch["heatmap"], batch["weight"]),
             on_epoch=True,
             batch_size=len(heatmaps),
+            sync_dist=True,
         )
         if self.hparams.flip_test:
             flipped = self.net(batch["image"].flip(-1))
@@ -247,6 +240,7 @@ class KeypointRCNNTask(PoseTask):
                 self._losses_frozen_bn(images, targets),
                 on_epoch=True,
                 batch_size=len(images),
+                sync_dist=True,
             )
         outputs = self.net(images)
         for output, target in zip(outputs, targets, strict=True):

@@ -20,6 +20,7 @@ from torch import nn
 
 from aihub_bench.data.seq2seq import LABEL_IGNORE
 from aihub_bench.data.subword import TranslationTokenizers
+from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.translation import corpus_scores, sacrebleu_command, write_translations
 from aihub_bench.run_dir import write_json
 from aihub_bench.tasks.optim import configure_optimization
@@ -96,7 +97,9 @@ class TranslationTask(pl.LightningModule):
         return [self.tokenizers.target.decode(ids.tolist()) for ids in generated]
 
     def _evaluate(self, batch: dict[str, Any], split: str, num_beams: int) -> None:
-        self.log(f"{split}/loss", self._loss(batch), on_epoch=True, batch_size=len(batch["sources"]))
+        self.log(
+            f"{split}/loss", self._loss(batch), on_epoch=True, batch_size=len(batch["sources"]), sync_dist=True
+        )
         hypotheses = self.translate(batch["input_ids"], batch["attention_mask"], num_beams)
         self._outputs.extend(zip(batch["sources"], hypotheses, batch["references"], strict=True))
 
@@ -112,6 +115,7 @@ class TranslationTask(pl.LightningModule):
         self._evaluate(batch, "test", self.hparams.num_beams)
 
     def _scores(self, split: str) -> dict[str, Any] | None:
+        self._outputs = gather_lists(self._outputs, interleave=True)  # DDP: all ranks, dataset order
         if self.trainer.sanity_checking or not self._outputs:
             return None
         _, hypotheses, references = zip(*self._outputs, strict=True)
