@@ -41,6 +41,13 @@ class LossCurve(pl.Callback):
         self.rows: list[dict[str, float]] = []
         self._validated = False
 
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in checkpoints, so a resumed run's curve keeps the epochs before the break."""
+        return {"rows": [dict(r) for r in self.rows]}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.rows = [dict(r) for r in state_dict.get("rows", [])]
+
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:
             self._validated = True

@@ -6,12 +6,17 @@ by the very same reader, so nothing downstream can tell the two apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytorch_lightning as pl
-from torch.utils.data import DataLoader, Dataset
+import torch
+import torch.distributed as dist
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 
 def resolve_root(root: str | Path | None, synthetic: Callable[[], str | Path] | None, name: str) -> Path:
@@ -24,6 +29,41 @@ def resolve_root(root: str | Path | None, synthetic: Callable[[], str | Path] | 
     if synthetic is None:
         raise ValueError(f"dataset {name!r} has no synthetic twin; set dataset.root")
     return Path(synthetic())
+
+
+class EpochShuffle(Sampler[int]):
+    """Shuffles the train split with a permutation fixed by (seed, epoch) and, as each epoch starts,
+    re-seeds the global RNGs (augmentations, dropout) from the same pair.
+
+    Epoch ``e`` therefore sees the same batches and augmentations whether the run got there without
+    a break or was resumed from a checkpoint saved at the end of epoch ``e - 1`` (Lightning calls
+    :meth:`set_epoch`; on a resume the datamodule sets the restored epoch). Exact with
+    ``num_workers=0``; worker processes draw their own seeds when they start.
+    """
+
+    def __init__(self, size: int, seed: int | None = None) -> None:
+        self.size = size
+        self.seed = int(os.environ.get("PL_GLOBAL_SEED", 0)) if seed is None else seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __iter__(self) -> Iterator[int]:
+        epoch_seed = (self.seed * 1_000_003 + self.epoch) % 2**32
+        self.epoch += 1  # the next pass, unless Lightning sets it first
+        random.seed(epoch_seed)
+        np.random.seed(epoch_seed)
+        torch.manual_seed(epoch_seed)
+        generator = torch.Generator().manual_seed(epoch_seed)
+        yield from torch.randperm(self.size, generator=generator).tolist()
+
+
+def _distributed() -> bool:
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 
 class SplitDataModule(pl.LightningDataModule):
@@ -56,11 +96,23 @@ class SplitDataModule(pl.LightningDataModule):
         return {"class_names": list(getattr(self, "class_names", []))}
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        """Train: :class:`EpochShuffle` (Lightning swaps in a DistributedSampler under DDP). Val/test
+        under DDP: each sample on exactly one rank (no padding duplicates); tasks gather the results."""
         dataset = self.dataset(split)
+        sampler: Sampler[int] | None = None
+        if shuffle:
+            sampler = EpochShuffle(len(dataset))
+            trainer = self.trainer
+            if trainer is not None:
+                sampler.set_epoch(trainer.current_epoch)  # a resumed run starts at its restored epoch
+        elif _distributed():
+            from pytorch_lightning.overrides.distributed import UnrepeatedDistributedSampler
+
+            sampler = UnrepeatedDistributedSampler(dataset, shuffle=False)
         return DataLoader(
             dataset,
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,
-            shuffle=shuffle,
+            sampler=sampler,
             num_workers=self.num_workers,
             collate_fn=self.collate_fn,
             persistent_workers=self.num_workers > 0,
