@@ -1,0 +1,605 @@
+"""Paper-style result tables from finished run directories (``aihub-bench report``).
+
+Each run directory (``metrics.json``, ``config.yaml``, ``env.json``) becomes one row of the table of
+its task family (detection, classification, keypoints, translation, other). A family's columns are
+data (:data:`FAMILIES`): each column lists where its value may come from, the first source a run has
+fills the cell. ``write_report`` writes ``<family>.md`` / ``<family>.csv``, ``report.md`` and copies
+of the plots; ``update_readme`` puts the tables between ``<!-- report:start -->`` and
+``<!-- report:end -->`` in a README.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MISSING = "—"
+README_START = "<!-- report:start -->"
+README_END = "<!-- report:end -->"
+PLOT_NAMES = ("loss_curve.png", "roc_test.png", "roc_pooled.png")
+RUN_MARKERS = ("metrics.json", "env.json")  # env.json: a run that crashed before writing its metrics
+DROPPED_OVERRIDES = ("hydra.", "paths.", "callbacks.", "experiment=")
+ENV_PACKAGES = ("aihub_bench", "torch", "pytorch-lightning")
+# env.json is written when the run starts: when its mtime is this far from ``time_utc`` the files were
+# copied without their times, and metrics.json's mtime says nothing about when the run ended
+MTIME_SLACK_S = 120.0
+LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]", re.MULTILINE)
+
+
+class ReportError(ValueError):
+    """Nothing to report, or a README without its markers (the CLI exits with code 2)."""
+
+
+@dataclass
+class RunSummary:
+    """One run directory, read: what a table row needs."""
+
+    path: Path
+    family: str
+    experiment: str  # ``experiment=X`` from argv, else ``<dataset.name> / <task class>``
+    overrides: list[str]  # the argv overrides that change the result (no hydra.* / paths.* / callbacks.*)
+    metrics: dict[str, Any]
+    env: dict[str, Any] = field(default_factory=dict)
+    seed: Any = None
+    folds: int | None = None  # folds finished, for a cross-validation parent
+    minutes: float | None = None
+    plots: list[Path] = field(default_factory=list)
+    name: str = ""  # row name: experiment plus the overrides that tell it from its namesakes
+    label: str = ""  # the run column: path relative to the runs' common folder
+
+    def __post_init__(self) -> None:
+        self.name = self.name or self.experiment
+        self.label = self.label or self.path.name
+
+
+# -- columns as data ---------------------------------------------------------------------------
+# A cell is (text, raw values): raw keys are suffixes of the CSV column stem ("" for the value itself).
+Cell = tuple[str, dict[str, Any]]
+Source = Callable[[RunSummary], "Cell | None"]
+
+
+def fmt(value: Any, digits: int | None = None) -> str:
+    """``digits`` decimals; by default 3, or 2 for values above 1 (BLEU, chrF, losses)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, (int, float)):
+        return MISSING if value is None else str(value)
+    if digits is None:
+        digits = 2 if abs(value) > 1 else 3
+    return f"{value:.{digits}f}"
+
+
+def _number(metrics: dict[str, Any], key: str) -> float | None:
+    value = metrics.get(key)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def value(key: str, digits: int | None = None) -> Source:
+    """The metric ``key``."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        v = _number(run.metrics, key)
+        return None if v is None else (fmt(v, digits), {"": v})
+
+    return cell
+
+
+def value_ci(key: str) -> Source:
+    """The metric ``key`` with ``[key_ci_low, key_ci_high]`` when the run has them."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        v = _number(run.metrics, key)
+        if v is None:
+            return None
+        low, high = _number(run.metrics, f"{key}_ci_low"), _number(run.metrics, f"{key}_ci_high")
+        if low is None or high is None:
+            return fmt(v), {"": v}
+        return f"{fmt(v)} [{fmt(low)}, {fmt(high)}]", {"": v, " CI low": low, " CI high": high}
+
+    return cell
+
+
+def mean_std(prefix: str) -> Source:
+    """``prefix_mean ± prefix_std`` (cross-validation folds)."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        mean, std = _number(run.metrics, f"{prefix}_mean"), _number(run.metrics, f"{prefix}_std")
+        if mean is None:
+            return None
+        return (fmt(mean) if std is None else f"{fmt(mean)} ± {fmt(std)}"), {"": mean, " std": std}
+
+    return cell
+
+
+def ci(prefix: str) -> Source:
+    """``[prefix_low, prefix_high]``."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        low, high = _number(run.metrics, f"{prefix}_low"), _number(run.metrics, f"{prefix}_high")
+        if low is None or high is None:
+            return None
+        return f"[{fmt(low)}, {fmt(high)}]", {" low": low, " high": high}
+
+    return cell
+
+
+def change(before: str, after: str, digits: int | None = None) -> Source:
+    """``before → after``."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        a, b = _number(run.metrics, before), _number(run.metrics, after)
+        if a is None or b is None:
+            return None
+        return f"{fmt(a, digits)} → {fmt(b, digits)}", {" before": a, " after": b}
+
+    return cell
+
+
+def flag(key: str) -> Source:
+    """A true/false metric as yes / no."""
+
+    def cell(run: RunSummary) -> Cell | None:
+        v = run.metrics.get(key)
+        return (fmt(v), {"": v}) if isinstance(v, bool) else None
+
+    return cell
+
+
+def folds(run: RunSummary) -> Cell | None:
+    return None if run.folds is None else (str(run.folds), {"": run.folds})
+
+
+def minutes(run: RunSummary) -> Cell | None:
+    return None if run.minutes is None else (f"{run.minutes:.1f} min", {"": round(run.minutes, 2)})
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    sources: tuple[Source, ...]  # the first one a run has fills its cell
+    csv: str = ""  # stem of the CSV column(s); the title when empty
+
+    def cell(self, run: RunSummary) -> Cell | None:
+        return next((c for c in (source(run) for source in self.sources) if c is not None), None)
+
+
+@dataclass(frozen=True)
+class Family:
+    title: str
+    columns: tuple[Column, ...]
+    note: str = ""  # printed under the table when a row matches ``note_when``
+    note_when: Callable[[RunSummary], bool] = lambda run: True
+    signatures: tuple[tuple[str, str], ...] = ()  # (label, metric key) listed under the table
+
+
+TIME = Column("time", (minutes,), csv="minutes")
+FAMILIES: dict[str, Family] = {
+    "detection": Family(
+        "Detection",
+        (
+            Column("bbox mAP", (value("test/bbox_mAP"),)),
+            Column("mAP@50", (value("test/bbox_mAP_50"),)),
+            Column("mAP@75", (value("test/bbox_mAP_75"),)),
+            Column("segm mAP", (value("test/segm_mAP"),)),
+            Column("segm mAP@50", (value("test/segm_mAP_50"),)),
+        ),
+    ),
+    "classification": Family(
+        "Classification",
+        (
+            Column("AUC", (mean_std("cv/auc"), value("test/patient/auc"))),
+            Column("AUC 95% CI", (ci("cv/pooled_auc_ci"), ci("test/patient/auc_ci"))),
+            Column("sensitivity", (mean_std("cv/sensitivity"), value_ci("test/patient/sensitivity"))),
+            Column("specificity", (mean_std("cv/specificity"), value_ci("test/patient/specificity"))),
+            Column("folds", (folds,)),
+        ),
+        note="Patient level. Cross-validation rows: mean ± std over the folds; their AUC 95% CI is the "
+        "bootstrap CI of the AUC pooled over all folds' test predictions.",
+        note_when=lambda run: run.folds is not None,
+    ),
+    "keypoints": Family(
+        "Keypoints",
+        (
+            Column("PCK@0.2", (value("test/PCK@0.2"),)),
+            Column("PCKh@0.5", (value("test/PCKh@0.5"),)),
+            Column("OKS AP", (value("test/OKS_AP"),)),
+            Column("OKS AP50", (value("test/OKS_AP50"),)),
+            Column("train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"),
+            Column("loss decreased", (flag("train/loss_decreased"),)),
+        ),
+    ),
+    "translation": Family(
+        "Translation",
+        (
+            # 0-100 scores: 2 decimals even below 1, so that "0.22 → 53.30" lines up
+            Column("BLEU", (value("test/bleu", digits=2),)),
+            Column("chrF", (value("test/chrf", digits=2),)),
+            Column("BLEU before → after", (change("test/bleu_before", "test/bleu_after", digits=2),), "BLEU"),
+        ),
+        signatures=(("BLEU", "test/bleu_signature"), ("chrF", "test/chrf_signature")),
+    ),
+    "other": Family("Other", ()),  # columns: every top-level test/<name> number (see columns_for)
+}
+TASK_FAMILIES = {
+    "DetectionTask": "detection",
+    "ClassificationTask": "classification",
+    "HeatmapPoseTask": "keypoints",
+    "KeypointRCNNTask": "keypoints",
+    "TranslationTask": "translation",
+}
+
+
+def family_of(target: str) -> str:
+    """Task family of a ``model._target_`` such as ``aihub_bench.tasks.detection.DetectionTask``."""
+    name = str(target).rsplit(".", 1)[-1]
+    if name in TASK_FAMILIES:
+        return TASK_FAMILIES[name]
+    return "keypoints" if name.endswith("PoseTask") else "other"
+
+
+def columns_for(family: str, runs: Sequence[RunSummary]) -> list[Column]:
+    """The family's columns that at least one run fills, then ``time``."""
+    if family == "other":
+        names = sorted(
+            {k[5:] for run in runs for k in run.metrics if k.count("/") == 1 and k.startswith("test/")}
+        )
+        candidates = [Column(name, (value(f"test/{name}"),)) for name in names]
+    else:
+        candidates = list(FAMILIES[family].columns)
+    return [c for c in (*candidates, TIME) if any(c.cell(run) is not None for run in runs)]
+
+
+# -- finding and reading run directories ----------------------------------------------------------
+def is_run_dir(path: Path) -> bool:
+    return any((path / marker).is_file() for marker in RUN_MARKERS)
+
+
+def find_run_dirs(paths: Iterable[str | Path]) -> list[Path]:
+    """Run directories given, or found under the given folders (never inside a run directory, so a
+    cross-validation parent's ``fold_<i>/`` and a fine-tune run's ``base/`` are not rows of their own)."""
+    found: dict[Path, None] = {}
+    for given in map(Path, paths):
+        if not given.exists():
+            raise ReportError(f"{given} does not exist")
+        before = len(found)
+        if is_run_dir(given):
+            found[given] = None
+        elif given.is_dir():
+            for root, dirs, _ in os.walk(given):
+                if is_run_dir(Path(root)):
+                    found[Path(root)] = None
+                    dirs[:] = []
+                else:
+                    dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if len(found) == before:
+            raise ReportError(f"no run directory (a folder with {' or '.join(RUN_MARKERS)}) in {given}")
+    return list(found)
+
+
+def _read(path: Path, parse: Callable[[str], Any]) -> dict[str, Any]:
+    """A JSON / YAML mapping; ``ValueError`` with the reason when missing or unreadable."""
+    try:
+        data = parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError("missing") from None
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        reason = str(err).splitlines()[0] if str(err) else ""
+        raise ValueError(f"unreadable ({type(err).__name__}: {reason})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"not a mapping (a {type(data).__name__})")
+    return data
+
+
+def _overrides(argv: Sequence[Any]) -> tuple[str | None, list[str]]:
+    """``experiment=X`` and the other overrides that change the result."""
+    experiment, kept = None, []
+    for arg in map(str, argv[1:]):
+        bare = arg.lstrip("+~")
+        if bare.startswith("experiment="):
+            experiment = bare.split("=", 1)[1]
+        elif not arg.startswith("-") and not bare.startswith(DROPPED_OVERRIDES):
+            kept.append(arg)
+    return experiment, kept
+
+
+def _utc(text: Any) -> float | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def _run_minutes(path: Path, env: dict[str, Any]) -> float | None:
+    """``time_utc`` (env.json) to metrics.json's mtime; when the files were copied without their
+    times, the span of train.log's timestamps; ``None`` when neither is available."""
+    start = _utc(env.get("time_utc"))
+    try:
+        if start is not None and abs((path / "env.json").stat().st_mtime - start) <= MTIME_SLACK_S:
+            end = (path / "metrics.json").stat().st_mtime
+            return (end - start) / 60 if end >= start else None
+    except OSError:
+        pass
+    try:
+        stamps = LOG_TIME.findall((path / "train.log").read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return None
+    if len(stamps) < 2:
+        return None
+    first, last = (datetime.strptime(s, "%Y-%m-%d %H:%M:%S,%f") for s in (stamps[0], stamps[-1]))
+    return (last - first).total_seconds() / 60
+
+
+def _folds(path: Path) -> int | None:
+    """Folds finished by a cross-validation parent (``None`` for other runs)."""
+    try:
+        done = json.loads((path / "cv_summary.json").read_text(encoding="utf-8"))["folds_completed"]
+        return len(done)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    fold_dirs = [d for d in path.glob("fold_*") if (d / "metrics.json").is_file()]
+    return len(fold_dirs) or None
+
+
+def load_run(path: Path) -> RunSummary | None:
+    """Read one run directory; ``None`` (with a warning on stderr) when metrics.json or config.yaml
+    is missing or unreadable. env.json is optional (no environment, no time)."""
+    path = Path(path)
+    required: dict[str, dict[str, Any]] = {}
+    for name, parse in (("metrics.json", json.loads), ("config.yaml", yaml.safe_load)):
+        try:
+            required[name] = _read(path / name, parse)
+        except ValueError as err:
+            print(f"warning: skipped {path / name}: {err}", file=sys.stderr)
+            return None
+    metrics, config = required["metrics.json"], required["config.yaml"]
+    try:
+        env = _read(path / "env.json", json.loads)
+    except ValueError:
+        env = {}
+    model, dataset = config.get("model") or {}, config.get("dataset") or {}
+    target = str(model.get("_target_", "")) if isinstance(model, dict) else ""
+    experiment, overrides = _overrides(env.get("argv") or [])
+    if not experiment:
+        dataset_name = dataset.get("name", "?") if isinstance(dataset, dict) else "?"
+        experiment = f"{dataset_name} / {target.rsplit('.', 1)[-1] or '?'}"
+    is_cv = (path / "cv_summary.json").is_file() or any(k.startswith("cv/") for k in metrics)
+    return RunSummary(
+        path=path,
+        family=family_of(target),
+        experiment=experiment,
+        overrides=overrides,
+        metrics=metrics,
+        env=env,
+        seed=env.get("seed", config.get("seed")),
+        folds=_folds(path) if is_cv else None,
+        minutes=_run_minutes(path, env),
+        plots=[path / name for name in PLOT_NAMES if (path / name).is_file()],
+    )
+
+
+def _name_rows(runs: Sequence[RunSummary]) -> None:
+    """Row names: the experiment, plus the overrides not shared by every run of that experiment;
+    run labels: paths relative to the runs' common folder."""
+    by_experiment: dict[str, list[RunSummary]] = {}
+    for run in runs:
+        by_experiment.setdefault(run.experiment, []).append(run)
+    for group in by_experiment.values():
+        shared = set.intersection(*(set(run.overrides) for run in group))
+        for run in group:
+            extra = [o for o in run.overrides if o not in shared]
+            run.name = f"{run.experiment} ({', '.join(extra)})" if extra else run.experiment
+    base = Path(os.path.commonpath([run.path.resolve().parent for run in runs])) if runs else Path()
+    for run in runs:
+        run.label = run.path.resolve().relative_to(base).as_posix()
+
+
+def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunSummary], int]:
+    """Every readable run under ``paths`` (rows named, sorted by family and name) and how many were skipped."""
+    found = find_run_dirs(paths)
+    runs = [run for run in map(load_run, found) if run is not None]
+    if not runs:
+        raise ReportError(f"none of the {len(found)} run directories found could be read")
+    _name_rows(runs)
+    order = list(FAMILIES)
+    runs.sort(key=lambda r: (order.index(r.family), r.name, r.label))
+    return runs, len(found) - len(runs)
+
+
+# -- tables ----------------------------------------------------------------------------------
+def _escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def family_table(family: str, runs: Sequence[RunSummary]) -> tuple[list[str], list[list[str]]]:
+    """Header and formatted rows of ``family``'s table (the runs of other families are ignored)."""
+    members = [run for run in runs if run.family == family]
+    columns = columns_for(family, members)
+    rows = []
+    for run in members:
+        cells = [column.cell(run) for column in columns]
+        rows.append([run.name, run.label, *(MISSING if c is None else c[0] for c in cells)])
+    return ["experiment", "run", *(c.title for c in columns)], rows
+
+
+def family_csv(family: str, runs: Sequence[RunSummary]) -> tuple[list[str], list[list[Any]]]:
+    """Header and raw-number rows (mean and std, CI low and high in columns of their own)."""
+    members = [run for run in runs if run.family == family]
+    columns = columns_for(family, members)
+    raw_rows = []
+    for run in members:
+        raw: dict[str, Any] = {}
+        for column in columns:
+            cell = column.cell(run)
+            raw.update({f"{column.csv or column.title}{k}": v for k, v in (cell[1] if cell else {}).items()})
+        raw_rows.append((run, raw))
+    metric_names = list(dict.fromkeys(k for _, raw in raw_rows for k in raw))
+    header = ["experiment", "run", *metric_names, "device", "seed", "git_sha", "overrides", "path"]
+    rows = [
+        [
+            run.name,
+            run.label,
+            *(raw.get(k, "") for k in metric_names),
+            run.env.get("device", ""),
+            "" if run.seed is None else run.seed,
+            _git(run.env) or "",
+            " ".join(run.overrides),
+            str(run.path.resolve()),
+        ]
+        for run, raw in raw_rows
+    ]
+    return header, rows
+
+
+def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    align = ["---" if i < 2 else "---:" for i in range(len(header))]
+    lines = ["| " + " | ".join(map(_escape, header)) + " |", "| " + " | ".join(align) + " |"]
+    return lines + ["| " + " | ".join(map(_escape, row)) + " |" for row in rows]
+
+
+def _unique(values: Iterable[Any]) -> list[str]:
+    return list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+
+
+def _git(env: dict[str, Any]) -> str | None:
+    sha = env.get("git_sha")
+    return f"{str(sha)[:7]}{'+dirty' if env.get('git_dirty') else ''}" if sha else None
+
+
+def _device(env: dict[str, Any]) -> str | None:
+    device = env.get("device")
+    if device == "cpu":
+        return f"cpu ({env['cpu_count']} threads)" if env.get("cpu_count") else "cpu"
+    count = env.get("gpu_count") or 1
+    return f"{count}× {device}" if device and count > 1 else device
+
+
+def environment_line(runs: Sequence[RunSummary]) -> str:
+    """``Environment: aihub_bench 0.1.0 · torch … · device cpu (2 threads) · seed 42 · git e83c163``."""
+    parts = [
+        (name, _unique((run.env.get("packages") or {}).get(name) for run in runs)) for name in ENV_PACKAGES
+    ]
+    parts += [
+        ("device", _unique(_device(run.env) for run in runs)),
+        ("seed", _unique(run.seed for run in runs)),
+        ("git", _unique(_git(run.env) for run in runs)),
+    ]
+    return "Environment: " + " · ".join(f"{name} {', '.join(vals)}" for name, vals in parts if vals)
+
+
+def family_markdown(
+    family: str, runs: Sequence[RunSummary], plot_links: dict[Path, list[tuple[str, str]]] | None = None
+) -> str:
+    """``### Title``, the table, notes, signatures, the environment line and (optionally) plot links."""
+    spec, members = FAMILIES[family], [run for run in runs if run.family == family]
+    lines = [f"### {spec.title}", "", *_markdown_table(*family_table(family, members)), ""]
+    if spec.note and any(spec.note_when(run) for run in members):
+        lines += [spec.note, ""]
+    for label, key in spec.signatures:
+        signatures = _unique(run.metrics.get(key) for run in members)
+        if signatures:
+            lines += [f"sacreBLEU {label} signature: " + "; ".join(f"`{s}`" for s in signatures), ""]
+    lines += [environment_line(members), ""]
+    linked = [(run, plot_links.get(run.path, [])) for run in members] if plot_links else []
+    if any(links for _, links in linked):
+        lines += ["Plots:", ""]
+        lines += [
+            f"- {_escape(run.name)}: " + ", ".join(f"[{title}]({href})" for title, href in links)
+            for run, links in linked
+            if links
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def families_present(runs: Sequence[RunSummary]) -> list[str]:
+    return [family for family in FAMILIES if any(run.family == family for run in runs)]
+
+
+def report_markdown(
+    runs: Sequence[RunSummary], plot_links: dict[Path, list[tuple[str, str]]] | None = None
+) -> str:
+    """Every family's section, in the order of :data:`FAMILIES`."""
+    return "\n".join(family_markdown(family, runs, plot_links) for family in families_present(runs))
+
+
+# -- writing ------------------------------------------------------------------------------------
+def slug(text: str) -> str:
+    """File-name-safe form of a row name (Korean letters kept)."""
+    return re.sub(r"[^\w.-]+", "-", text).strip("-.") or "run"
+
+
+def copy_plots(runs: Sequence[RunSummary], plots_dir: Path) -> dict[Path, list[tuple[str, str]]]:
+    """Copy each run's plots to ``plots_dir/<row-slug>_<plot>.png``; ``{run path: [(title, relative link)]}``."""
+    links: dict[Path, list[tuple[str, str]]] = {}
+    taken: set[str] = set()
+    for run in runs:
+        if not run.plots:
+            continue
+        stem, n = slug(run.name), 2
+        while stem in taken:
+            stem, n = f"{slug(run.name)}-{n}", n + 1
+        taken.add(stem)
+        plots_dir.mkdir(parents=True, exist_ok=True)
+        for plot in run.plots:
+            target = plots_dir / f"{stem}_{plot.name}"
+            shutil.copyfile(plot, target)
+            links.setdefault(run.path, []).append((plot.stem, f"{plots_dir.name}/{target.name}"))
+    return links
+
+
+def write_report(runs: Sequence[RunSummary], out_dir: Path, command: str | None = None) -> dict[str, Path]:
+    """Write ``<family>.md``, ``<family>.csv``, ``report.md`` and ``plots/`` into ``out_dir``;
+    ``{name relative to out_dir: path}`` of everything written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for family in families_present(runs):
+        written[f"{family}.md"] = out_dir / f"{family}.md"
+        written[f"{family}.md"].write_text(family_markdown(family, runs), encoding="utf-8")
+        written[f"{family}.csv"] = out_dir / f"{family}.csv"
+        with written[f"{family}.csv"].open("w", newline="", encoding="utf-8") as handle:
+            header, rows = family_csv(family, runs)
+            csv.writer(handle).writerows([header, *rows])
+    links = copy_plots(runs, out_dir / "plots")
+    intro = "# Results\n\n" + (f"Generated with `{command}`.\n\n" if command else "")
+    written["report.md"] = out_dir / "report.md"
+    written["report.md"].write_text(intro + report_markdown(runs, links), encoding="utf-8")
+    for run_links in links.values():
+        written.update({href: out_dir / href for _, href in run_links})
+    return written
+
+
+def update_readme(readme: Path, markdown: str, command: str) -> None:
+    """Replace the lines between ``<!-- report:start -->`` and ``<!-- report:end -->`` in ``readme``
+    with ``markdown`` and a line naming ``command``; the rest of the file is left as it is."""
+    readme = Path(readme)
+    try:
+        with readme.open(encoding="utf-8", newline="") as handle:  # newline="": keep CRLF as it is
+            lines = handle.read().splitlines(keepends=True)
+    except OSError as err:
+        raise ReportError(f"cannot read {readme}: {err}") from None
+    marks = [i for i, line in enumerate(lines) if line.strip() in (README_START, README_END)]
+    kinds = [lines[i].strip() for i in marks]
+    if kinds != [README_START, README_END]:
+        raise ReportError(
+            f"{readme} needs one '{README_START}' line followed by one '{README_END}' line "
+            f"(found {kinds or 'neither'})"
+        )
+    newline = "\r\n" if lines[marks[0]].endswith("\r\n") else "\n"
+    body = f"Generated with `{command}`.\n\n{markdown.rstrip()}\n\n"
+    block = [line + newline for line in body.split("\n")[:-1]]
+    start, end = marks
+    with readme.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("".join(lines[: start + 1] + block + lines[end:]))
