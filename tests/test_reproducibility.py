@@ -25,7 +25,14 @@ SMOKE = [
 
 
 def _command(run_dir: Path, data_dir: Path, *extra: str) -> list[str]:
-    return [sys.executable, "train.py", *SMOKE, f"hydra.run.dir={run_dir}", f"paths.data_dir={data_dir}", *extra]
+    return [
+        sys.executable,
+        "train.py",
+        *SMOKE,
+        f"hydra.run.dir={run_dir}",
+        f"paths.data_dir={data_dir}",
+        *extra,
+    ]
 
 
 def _train(run_dir: Path, data_dir: Path, *extra: str) -> dict:

@@ -98,7 +98,11 @@ class TranslationTask(pl.LightningModule):
 
     def _evaluate(self, batch: dict[str, Any], split: str, num_beams: int) -> None:
         self.log(
-            f"{split}/loss", self._loss(batch), on_epoch=True, batch_size=len(batch["sources"]), sync_dist=True
+            f"{split}/loss",
+            self._loss(batch),
+            on_epoch=True,
+            batch_size=len(batch["sources"]),
+            sync_dist=True,
         )
         hypotheses = self.translate(batch["input_ids"], batch["attention_mask"], num_beams)
         self._outputs.extend(zip(batch["sources"], hypotheses, batch["references"], strict=True))
