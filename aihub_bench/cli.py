@@ -1,4 +1,4 @@
-"""The ``aihub-bench`` command: ``train``, ``eval``, ``synth`` and dataset tools.
+"""The ``aihub-bench`` command: ``train``, ``eval``, ``synth``, ``report``, ``bench`` and dataset tools.
 
 ``aihub-bench train dataset=xray model=maskrcnn`` is the same as ``python train.py ...``.
 """
@@ -165,6 +165,32 @@ def _cv_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    import shlex
+
+    from aihub_bench import report
+
+    command = shlex.join(
+        ["aihub-bench", "report", *args.paths, "--out", args.out]
+        + (["--readme", args.readme] if args.readme else [])
+    )
+    try:
+        runs, skipped = report.load_runs(args.paths)
+        written = report.write_report(runs, Path(args.out), command)
+        if args.readme:
+            report.update_readme(Path(args.readme), report.report_markdown(runs), command)
+    except report.ReportError as err:
+        print(f"aihub-bench report: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    for path in written.values():
+        print(path)
+    if args.readme:
+        print(args.readme)
+    families = ", ".join(report.families_present(runs))
+    print(f"{len(runs)} runs reported ({families}); {skipped} run directories skipped")
+    return 0
+
+
 def _xray_to_voc(args: argparse.Namespace) -> int:
     from aihub_bench.tools.xray_to_voc import run_xray_to_voc
 
@@ -173,6 +199,62 @@ def _xray_to_voc(args: argparse.Namespace) -> int:
     )
     print(report.summary())
     return 1 if args.strict and report.disagreements else 0
+
+
+def _regress(args: argparse.Namespace) -> int:
+    from aihub_bench.regress import regress
+
+    experiments = [e.strip() for e in args.experiments.split(",") if e.strip()] if args.experiments else None
+    out = Path(args.out or f"logs/regress/{args.tier}")
+    try:
+        code, _ = regress(
+            args.tier,
+            out,
+            experiments=experiments,
+            overrides=args.overrides,
+            run=not args.no_run,
+            strict=args.strict,
+            timeout=args.timeout,
+        )
+    except ValueError as err:
+        raise SystemExit(f"aihub-bench regress: {err}") from None
+    return code
+
+
+def _worker_counts(text: str) -> list[int]:
+    """``0,1,2`` -> ``[0, 1, 2]``."""
+    try:
+        counts = [int(p) for p in text.split(",") if p.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 0:
+        raise argparse.ArgumentTypeError(f"--workers takes counts like 0,1,2, got {text!r}")
+    return counts
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from aihub_bench.bench import BenchOptions, UnsupportedTaskError, run_benchmark, summary_text
+
+    options = BenchOptions(
+        overrides=list(args.overrides),
+        steps=args.steps,
+        warmup=args.warmup,
+        repeats=args.repeats,
+        loader_batches=args.loader_batches,
+        workers=args.workers,
+        precision=args.precision,
+        channels_last=args.channels_last,
+        compile=args.compile,
+        out=Path(args.out) if args.out else None,
+        seed=args.seed,
+        threads=args.threads,
+    )
+    try:
+        report = run_benchmark(options)
+    except (UnsupportedTaskError, ValueError) as err:
+        raise SystemExit(f"aihub-bench bench: {err}") from None
+    print(summary_text(report))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +289,24 @@ def build_parser() -> argparse.ArgumentParser:
     cv.add_argument("run_dir", help="the parent run directory (holds folds.json and fold_<i>/)")
     cv.set_defaults(func=_cv_summary)
 
+    tables = sub.add_parser(
+        "report",
+        help="paper-style result tables (markdown + CSV, one per task family) from finished run dirs",
+    )
+    tables.add_argument(
+        "paths", nargs="+", metavar="RUN_DIR", help="run directories, or folders searched for them"
+    )
+    tables.add_argument(
+        "--out", required=True, metavar="DIR", help="folder for report.md, <family>.md/.csv and plots/"
+    )
+    tables.add_argument(
+        "--readme",
+        default=None,
+        metavar="FILE",
+        help="also put the tables between <!-- report:start --> and <!-- report:end --> in this file",
+    )
+    tables.set_defaults(func=_report)
+
     to_voc = sub.add_parser(
         "xray-to-voc",
         help="derive VOC boxes from the polygon JSON, report disagreements with the shipped VOC, write crops",
@@ -217,6 +317,72 @@ def build_parser() -> argparse.ArgumentParser:
     to_voc.add_argument("--no-thumbnails", action="store_true")
     to_voc.add_argument("--strict", action="store_true", help="exit 1 when any disagreement is found")
     to_voc.set_defaults(func=_xray_to_voc)
+
+    regress = sub.add_parser(
+        "regress",
+        help="run every experiment of a tier and compare with its expected results (exit 1 on a regression)",
+    )
+    regress.add_argument("--tier", required=True, choices=["smoke", "synthetic", "real"])
+    regress.add_argument(
+        "--experiments", default=None, help="comma-separated subset (default: all of the tier)"
+    )
+    regress.add_argument(
+        "--out", default=None, help="folder for the runs and the table (default logs/regress/<tier>)"
+    )
+    regress.add_argument(
+        "--no-run", action="store_true", help="judge the run dirs already in --out instead of running again"
+    )
+    regress.add_argument("--strict", action="store_true", help="an improvement beyond tolerance also fails")
+    regress.add_argument("--timeout", type=float, default=None, help="seconds allowed per experiment")
+    regress.add_argument(
+        "overrides", nargs="*", help="Hydra overrides for every run, e.g. dataset.root=/data/x trainer=gpu"
+    )
+    regress.set_defaults(func=_regress)
+
+    bench = sub.add_parser(
+        "bench",
+        help="training and data-loader throughput, peak memory, and Lightning's overhead vs a plain "
+        "PyTorch loop (Hydra overrides follow)",
+    )
+    bench.add_argument(
+        "--steps", type=int, default=None, help="timed steps per run (default: CPU 5, CUDA 50)"
+    )
+    bench.add_argument(
+        "--warmup", type=int, default=None, help="untimed steps before them (default: CPU 2, CUDA 10)"
+    )
+    bench.add_argument(
+        "--repeats", type=int, default=3, help="alternating (plain, lightning) rounds; medians are reported"
+    )
+    bench.add_argument(
+        "--loader-batches",
+        type=int,
+        default=None,
+        help="batches timed per loader run (default: CPU 10, CUDA 50)",
+    )
+    bench.add_argument(
+        "--workers", type=_worker_counts, default=[0, 1, 2], help="loader worker counts to time, e.g. 0,1,2"
+    )
+    bench.add_argument(
+        "--precision",
+        choices=["32-true", "bf16-mixed"],
+        default=None,
+        help="both loops (default: the trainer's)",
+    )
+    bench.add_argument("--channels-last", action="store_true", help="model and image inputs in channels_last")
+    bench.add_argument("--compile", action="store_true", help="torch.compile net.backbone (both loops)")
+    bench.add_argument("--seed", type=int, default=None, help="weights and shuffling (default: the config's)")
+    bench.add_argument(
+        "--threads", type=int, default=None, help="torch threads for both loops (default: torch's own)"
+    )
+    bench.add_argument(
+        "--out", default=None, help="JSON report (default logs/bench/bench_<experiment or model>.json)"
+    )
+    bench.add_argument(
+        "overrides",
+        nargs="*",
+        help="Hydra overrides, e.g. dataset=xray_voc model=fasterrcnn model.net.backbone=small",
+    )
+    bench.set_defaults(func=_bench)
     return parser
 
 
