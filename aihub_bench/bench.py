@@ -112,12 +112,17 @@ class UnsupportedTaskError(ValueError):
 
 def task_family(task: pl.LightningModule) -> str:
     """The family of ``task`` (a key of :data:`LOSSES`), or :class:`UnsupportedTaskError`."""
-    for cls in type(task).__mro__:
+    return family_of_class(type(task))
+
+
+def family_of_class(task_class: type) -> str:
+    """The family of a task class or of its nearest known base class."""
+    for cls in task_class.__mro__:
         family = TASK_FAMILIES.get(cls.__name__)
         if family in LOSSES:
             return family
     raise UnsupportedTaskError(
-        f"aihub-bench bench has no plain-PyTorch loss for {type(task).__name__}; supported tasks: "
+        f"aihub-bench bench has no plain-PyTorch loss for {task_class.__name__}; supported tasks: "
         f"{', '.join(sorted(TASK_FAMILIES))} (add the family to LOSSES and TASK_FAMILIES in aihub_bench/bench.py)"
     )
 
@@ -445,15 +450,7 @@ def loader_throughput(
 
 def task_family_of_config(setup: BenchSetup) -> str:
     """The family of the configured task, from its class (without building a model)."""
-    target = hydra.utils.get_class(setup.cfg.model._target_)
-    for cls in target.__mro__:
-        family = TASK_FAMILIES.get(cls.__name__)
-        if family in LOSSES:
-            return family
-    raise UnsupportedTaskError(
-        f"aihub-bench bench has no plain-PyTorch loss for {target.__name__}; supported tasks: "
-        f"{', '.join(sorted(TASK_FAMILIES))} (add the family to LOSSES and TASK_FAMILIES in aihub_bench/bench.py)"
-    )
+    return family_of_class(hydra.utils.get_class(setup.cfg.model._target_))
 
 
 def _lightning_config(setup: BenchSetup, total_steps: int, precision: str, run_dir: Path) -> DictConfig:
