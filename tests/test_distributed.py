@@ -81,3 +81,22 @@ def test_submitit_launcher_composes_with_ddp_when_the_cluster_extra_is_installed
         )
     assert cfg.hydra.launcher._target_.endswith("SlurmLauncher")
     assert cfg.trainer.strategy == "ddp" and cfg.trainer.num_nodes == 2
+
+
+def test_train_loader_stays_shuffled_for_lightning_under_ddp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lightning keeps shuffling under DDP only if the loader it replaces looks shuffled (a
+    RandomSampler); single-process training uses the epoch-seeded EpochShuffle instead."""
+    from pytorch_lightning.utilities.data import _is_dataloader_shuffled
+
+    from aihub_bench.data import base
+
+    class Tiny(base.SplitDataModule):
+        batch_size, eval_batch_size, num_workers = 2, 2, 0
+
+        def dataset(self, split: str) -> list[int]:
+            return list(range(10))
+
+    assert isinstance(Tiny().train_dataloader().sampler, base.EpochShuffle)
+    monkeypatch.setattr(base, "_distributed", lambda: True)
+    loader = Tiny().train_dataloader()
+    assert _is_dataloader_shuffled(loader)

@@ -96,16 +96,17 @@ class SplitDataModule(pl.LightningDataModule):
         return {"class_names": list(getattr(self, "class_names", []))}
 
     def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        """Train: :class:`EpochShuffle` (Lightning swaps in a DistributedSampler under DDP). Val/test
-        under DDP: each sample on exactly one rank (no padding duplicates); tasks gather the results."""
+        """Train: :class:`EpochShuffle`; under DDP a plain shuffled loader, which Lightning turns into
+        a shuffled DistributedSampler (seeded per epoch too). Val/test under DDP: each sample on
+        exactly one rank (no padding duplicates); tasks gather the results."""
         dataset = self.dataset(split)
         sampler: Sampler[int] | None = None
-        if shuffle:
+        if shuffle and not _distributed():
             sampler = EpochShuffle(len(dataset))
             trainer = self.trainer
             if trainer is not None:
                 sampler.set_epoch(trainer.current_epoch)  # a resumed run starts at its restored epoch
-        elif _distributed():
+        elif not shuffle and _distributed():
             from pytorch_lightning.overrides.distributed import UnrepeatedDistributedSampler
 
             sampler = UnrepeatedDistributedSampler(dataset, shuffle=False)
@@ -113,6 +114,7 @@ class SplitDataModule(pl.LightningDataModule):
             dataset,
             batch_size=self.batch_size if split == "train" else self.eval_batch_size,
             sampler=sampler,
+            shuffle=shuffle and sampler is None,
             num_workers=self.num_workers,
             collate_fn=self.collate_fn,
             persistent_workers=self.num_workers > 0,
