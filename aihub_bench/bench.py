@@ -284,8 +284,10 @@ def prepare_model(task: pl.LightningModule, channels_last: bool, compile_backbon
 
 def build_task(setup: BenchSetup, seed: int) -> pl.LightningModule:
     """A fresh task as ``pipeline.build`` makes it, its weights drawn right after seeding."""
+    from aihub_bench.pipeline import build_task as build_configured_task
+
     seed_all(seed)
-    return hydra.utils.instantiate(setup.cfg.model, **setup.datamodule.model_kwargs(), _convert_="all")
+    return build_configured_task(setup.cfg, setup.datamodule)
 
 
 def to_device(batch: Any, device: torch.device, channels_last: bool = False) -> Any:

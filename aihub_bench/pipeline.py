@@ -36,14 +36,19 @@ def build(
         datamodule = hydra.utils.instantiate(cfg.dataset)
         prepare_once(datamodule, cfg)
         datamodule.setup()
-    # plain containers: checkpoints must load with torch.load(weights_only=True)
-    task = hydra.utils.instantiate(cfg.model, **datamodule.model_kwargs(), _convert_="all")
+    task = build_task(cfg, datamodule)
     trainer = hydra.utils.instantiate(
         cfg.trainer,
         callbacks=_instantiate_dict(cfg.get("callbacks")),
         logger=_instantiate_dict(cfg.get("logger")),
     )
     return datamodule, task, trainer
+
+
+def build_task(cfg: DictConfig, datamodule: pl.LightningDataModule) -> pl.LightningModule:
+    """The task of ``cfg.model``, sized by the datamodule (class names, skeleton, tokenizers)."""
+    # plain containers: checkpoints must load with torch.load(weights_only=True)
+    return hydra.utils.instantiate(cfg.model, **datamodule.model_kwargs(), _convert_="all")
 
 
 def prepare_once(datamodule: pl.LightningDataModule, cfg: DictConfig) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -265,7 +266,5 @@ def regress(
 
 def _clear(run_dir: Path) -> None:
     """Start a gated run in an empty folder (a stale checkpoint or metrics.json must not be read)."""
-    import shutil
-
     if run_dir.exists():
         shutil.rmtree(run_dir)

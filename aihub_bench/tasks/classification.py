@@ -216,7 +216,7 @@ class ClassificationTask(pl.LightningModule):
                 self.log(f"val/{level}/auc", float(roc_auc_score(labels, scores)))
 
     def on_test_epoch_end(self) -> None:
-        self._gather(loaders=len(self._epoch))
+        self._gather(loaders=TEST + 1)  # the same count on every rank, even one with no batches
         if len(self._epoch) <= TEST:
             raise RuntimeError("testing needs the calibration (val) and test loaders of the datamodule")
         calibration, test = self._epoch[CALIBRATION], self._epoch[TEST]
