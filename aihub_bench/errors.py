@@ -74,13 +74,12 @@ class ErrorPolicy:
         Path(path).write_text(json.dumps(self.report(), indent=2, ensure_ascii=False), encoding="utf-8")
 
 
-def resolve_inside(root: str | Path, relative: str | Path) -> Path:
+def resolve_inside(root: str | Path, relative: str | Path, allow_outside_links: bool = False) -> Path:
     """Join ``relative`` onto ``root`` and refuse results that escape ``root``.
 
     Annotation files name images; a name such as ``../../etc/passwd`` or an absolute path must
-    never make a reader touch files outside the dataset root. The check is lexical (``..`` is
-    collapsed, links are not followed), so a release whose maker folders are symbolic links to
-    other disks still works.
+    never make a reader touch files outside the dataset root. The name is checked lexically (``..``
+    collapsed), then the file is checked with ``check_inside`` (symbolic links resolved).
     """
     root_path = Path(os.path.abspath(root))
     rel = str(relative).replace("\\", "/")
@@ -91,4 +90,27 @@ def resolve_inside(root: str | Path, relative: str | Path) -> Path:
     candidate = Path(os.path.normpath(root_path / rel))
     if candidate != root_path and root_path not in candidate.parents:
         raise BadInputError(relative, f"file name escapes the dataset root {root}", "path_escape")
-    return candidate
+    return check_inside(root_path, candidate, allow_outside_links)
+
+
+def check_inside(root: str | Path, path: str | Path, allow_outside_links: bool = False) -> Path:
+    """Return ``path`` if, with every symbolic link resolved, it still lies inside ``root``.
+
+    The symlink policy (``dataset.allow_outside_links``): a link inside the dataset root whose
+    target lies outside it (an image, a class folder, a workbook) is refused with kind
+    ``link_outside_root`` unless the option is true, for releases whose maker folders are linked
+    to another disk. Links that stay inside the root are always fine. ``path`` itself is
+    returned unchanged (not resolved), so names and groups keep the release's spelling.
+    """
+    if allow_outside_links:
+        return Path(path)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise BadInputError(
+            path,
+            f"symbolic link leads outside the dataset root {root} (to {real}); "
+            "set dataset.allow_outside_links=true to allow it",
+            "link_outside_root",
+        )
+    return Path(path)
