@@ -45,11 +45,12 @@ class ErrorPolicy:
         self.examples: list[dict[str, str]] = []
         self.stats: Counter[str] = Counter()
 
-    def handle(self, err: BadInputError) -> None:
-        """Raise ``err`` in raise mode; otherwise record it as a counted skip."""
+    def handle(self, err: BadInputError, units: int = 1) -> None:
+        """Raise ``err`` in raise mode; otherwise record it as a counted skip of ``units`` samples
+        (a bad folder or file that held several images counts each of them)."""
         if self.on_error == "raise":
             raise err
-        self.counts[err.kind] += 1
+        self.counts[err.kind] += units
         if len(self.examples) < self.MAX_EXAMPLES:
             self.examples.append({"path": err.path, "kind": err.kind, "reason": err.reason})
 
