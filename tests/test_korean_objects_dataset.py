@@ -332,7 +332,7 @@ def test_cached_problems_are_replayed(tmp_path: Path, parse_calls: list[Path]) -
     n = len(parse_calls)
     read_korean_objects(root, cache_dir=cache, policy=second)
     assert len(parse_calls) == n and second.counts == first.counts == {"bad_json": 1}
-    with pytest.raises(BadInputError, match="cannot read annotation JSON"):
+    with pytest.raises(BadInputError, match="cannot read the JSON"):
         read_korean_objects(root, cache_dir=cache)
 
 
@@ -388,3 +388,146 @@ def test_synthetic_twin_reads_back_exactly(tmp_path: Path) -> None:
         assert sample.labels == [r.label for r in ann.regions]
         assert sample.labels[0] == sample.image_path.parent.name.rsplit("_", 1)[1]
     assert swapped == policy.stats["boxes_with_swapped_corners"] > 0
+
+
+# ------------------------------------------------------------------------------ hostile input (issue 13)
+
+
+def test_region_json_codec_refuses_hostile_numbers_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('{"image": {"imsize": [' + "9" * 400 + ', 48]}, "regions": []}', encoding="utf-8")
+    with pytest.raises(BadInputError, match="out of range") as info:
+        read_region_json(path)
+    assert info.value.path == str(path) and info.value.kind == "bad_json"
+
+
+def _twin(tmp_path: Path) -> Path:
+    return write_synthetic_korean_objects(
+        tmp_path / "twin", classes_per_domain=1, shoots_per_class=2, images_per_shoot=2, image_size=(96, 72)
+    )
+
+
+def _outside_links(root: Path, outside: Path) -> tuple[Path, Path]:
+    """Move one class folder and one image of another outside ``root`` and link them back."""
+    folders = sorted(root.glob("*/*/*_*"))
+    moved = outside / folders[0].name
+    folders[0].rename(moved)
+    folders[0].symlink_to(moved, target_is_directory=True)
+    image = sorted(folders[1].glob("*.jpg"))[0]
+    image.rename(outside / image.name)
+    image.symlink_to(outside / image.name)
+    return folders[0], image
+
+
+def test_links_outside_the_root_are_refused_unless_allowed(tmp_path: Path) -> None:
+    root = _twin(tmp_path)
+    clean = len(read_korean_objects(root))
+    outside = tmp_path / "other_disk"
+    outside.mkdir()
+    folder, image = _outside_links(root, outside)
+    with pytest.raises(BadInputError, match="leads outside the dataset root") as info:
+        read_korean_objects(root)
+    assert info.value.kind == "link_outside_root" and info.value.path in (str(folder), str(image))
+    policy = ErrorPolicy("skip")
+    assert len(read_korean_objects(root, policy=policy)) == clean - 3  # the folder's 2 images + 1 image
+    assert policy.counts == {"link_outside_root": 3}
+    allowed = read_korean_objects(root, allow_outside_links=True)
+    assert len(allowed) == clean and image in [s.image_path for s in allowed]  # the link's name is kept
+
+
+def test_links_inside_the_root_are_followed(tmp_path: Path) -> None:
+    root = _twin(tmp_path)
+    folder = sorted(root.glob("*/1/*_*"))[0]
+    folder.rename(root / "shared_store")
+    folder.symlink_to(root / "shared_store", target_is_directory=True)
+    policy = ErrorPolicy("raise")
+    assert len(read_korean_objects(root, policy=policy)) == 12 and policy.skipped == 0
+
+
+def test_a_domain_folder_linked_outside_is_not_walked(tmp_path: Path) -> None:
+    root = _twin(tmp_path)
+    (root / "상품").rename(tmp_path / "상품")
+    (root / "상품").symlink_to(tmp_path / "상품", target_is_directory=True)
+    policy = ErrorPolicy("skip")
+    samples = read_korean_objects(root, policy=policy)
+    assert {s.meta["domain"] for s in samples} == {"유적건조물", "랜드마크"}
+    assert policy.counts == {"link_outside_root": 4}  # every image of the domain, counted
+    assert read_korean_objects(root, domains=["heritage"])  # an unwanted domain is not looked at
+
+
+@pytest.mark.parametrize(
+    ("move", "named", "count"),
+    [
+        ("root", "class folder", 2),  # <root>/<class folder>/: two levels too high
+        ("domain_files", "domain folder", 2),  # images directly in <domain>/
+    ],
+)
+def test_images_at_other_depths_are_reported_with_their_count(
+    tmp_path: Path, move: str, named: str, count: int
+) -> None:
+    root = _twin(tmp_path)
+    folder = sorted(root.glob("유적건조물/1/*_*"))[0]
+    if move == "root":
+        target = folder.rename(root / folder.name)
+    else:
+        target = root / "유적건조물"
+        for path in folder.iterdir():
+            path.rename(target / path.name)
+        folder.rmdir()
+    with pytest.raises(BadInputError, match=named) as info:
+        read_korean_objects(root)
+    assert info.value.kind == "wrong_depth" and info.value.path == str(target)
+    policy = ErrorPolicy("skip")
+    assert len(read_korean_objects(root, policy=policy)) == 12 - count
+    assert policy.counts == {"wrong_depth": count}
+
+
+def _hostile_folder(root: Path) -> Path:
+    """One ambiguous pair, one decompression bomb and one image linked outside, in one class folder."""
+    folder = sorted(root.glob("유적건조물/1/*_*"))[0]
+    first, second = sorted(folder.glob("*.jpg"))
+    shutil.copyfile(first, first.with_suffix(".png"))
+    data = bytearray(second.read_bytes())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = (40000).to_bytes(2, "big") * 2
+    second.write_bytes(bytes(data))
+    other = sorted(root.glob("유적건조물/1/*_*"))[1]
+    image = sorted(other.glob("*.jpg"))[0]
+    image.rename(root.parent / image.name)
+    image.symlink_to(root.parent / image.name)
+    return folder
+
+
+def test_warm_cache_raises_and_counts_what_a_cold_run_does(tmp_path: Path) -> None:
+    root = _twin(tmp_path)
+    _hostile_folder(root)
+    cache = tmp_path / "cache"
+    runs = []
+    for _ in range(2):  # cold, then warm
+        policy = ErrorPolicy("skip")
+        samples = read_korean_objects(root, policy=policy, cache_dir=cache)
+        with pytest.raises(BadInputError) as info:
+            read_korean_objects(root, cache_dir=cache)
+        runs.append((len(samples), dict(policy.counts), info.value.kind, info.value.path))
+    assert runs[0] == runs[1]
+    assert runs[0][:3] == (
+        9,
+        {"ambiguous_image": 1, "decompression_bomb": 1, "link_outside_root": 1},
+        "ambiguous_image",
+    )
+    allowed = read_korean_objects(root, cache_dir=cache, allow_outside_links=True, policy=ErrorPolicy("skip"))
+    assert len(allowed) == 10  # the options are part of the cache key: the refused link is not replayed
+
+
+def test_a_cache_written_by_the_previous_reader_version_is_not_replayed(tmp_path: Path) -> None:
+    root = _twin(tmp_path)
+    cache = tmp_path / "cache"
+    read_korean_objects(root, cache_dir=cache)
+    (path,) = cache.iterdir()
+    stored = pickle.loads(path.read_bytes())
+    assert stored["key"]["reader"] == reader_module.READER_VERSION >= 2
+    stored["key"]["reader"] = 1
+    path.write_bytes(pickle.dumps(stored))
+    policy = ErrorPolicy("raise")
+    read_korean_objects(root, cache_dir=cache, policy=policy)
+    assert policy.stats["index_cache_folders_parsed"] == 6 and policy.stats["index_cache_folders_reused"] == 0

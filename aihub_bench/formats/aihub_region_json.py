@@ -7,7 +7,9 @@ One ``<stem>.json`` beside each ``<stem>.jpg``::
 
 Corners are integer pixels and may come swapped (x1 > x2 or y1 > y2); this codec keeps them as
 written; readers normalise. Keys this codec does not know (top level, ``image`` and region) are kept
-in ``extra`` so that nothing the release ships is lost. Plain Python, no torch.
+in ``extra`` so that nothing the release ships is lost. Files are parsed through
+:func:`aihub_bench.formats.safe_json.load_json` (number, nesting and size limits, the file named on
+error). Plain Python, no torch.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from aihub_bench.errors import BadInputError
+from aihub_bench.formats.safe_json import load_json
 
 IMAGE_KEYS = ("identifier", "imsize")
 REGION_KEYS = ("boxcorners", "class", "tags")
@@ -53,15 +56,14 @@ def parse_tags(tags: Any) -> dict[str, str]:
 
 
 def read_region_json(path: str | Path) -> RegionAnnotation:
-    """Parse one file; a file that is not JSON, or lacks ``image``/``regions``, raises BadInputError.
+    """Parse one file; a file that is not JSON (or breaks the limits of ``load_json``: integers
+    beyond 64 bits, non-finite numbers, deep nesting), or lacks ``image``/``regions``, raises
+    BadInputError (kind ``bad_json``, or ``no_regions``).
 
     An empty ``regions`` list is returned as is (the reader decides whether that is bad).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BadInputError(path, f"cannot read annotation JSON: {err}", "bad_json") from err
+    data = load_json(path, "bad_json")
     if not isinstance(data, dict):
         raise BadInputError(path, f"top level is {type(data).__name__}, expected an object", "bad_json")
     image = data.get("image")

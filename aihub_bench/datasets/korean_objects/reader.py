@@ -14,13 +14,12 @@ import hashlib
 import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from aihub_bench.datasets.index_cache import FolderIndexCache, folder_signature
 from aihub_bench.datasets.korean_objects.layout import (
@@ -33,14 +32,14 @@ from aihub_bench.datasets.korean_objects.layout import (
     resolve_domains,
     shoot_sequence,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
-from aihub_bench.formats.images import check_image
+from aihub_bench.formats.images import check_image, read_image_header
 from aihub_bench.records import DetectionSample
 
 log = logging.getLogger(__name__)
 
-READER_VERSION = 1  # bump when what the scan stores changes: invalidates every index cache
+READER_VERSION = 2  # bump when what the scan stores changes: invalidates every index cache
 BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
 VERIFY_MODES = ("none", "header", "full")
 GROUP_KEYS = ("code", "sequence", "image")
@@ -62,36 +61,73 @@ class _Scanned:
 
 # ------------------------------------------------------------------------------------------ scan
 
+Problem = tuple[str, str, str]  # (file name in the folder, reason, kind): one image skipped
+Names = dict[str, list[str]]  # stem -> file names with that stem
 
-def _scan_folder(folder: Path, verify_images: str) -> dict[str, Any]:
-    """Parse one class folder: every JSON and, per ``verify_images``, its image."""
-    images: dict[str, str] = {}
-    jsons: dict[str, str] = {}
-    for entry in os.scandir(folder):
-        if not entry.is_file():
-            continue
+
+def _is_link_outside(path: Path, root: Path, allow_outside_links: bool) -> BadInputError | None:
+    """The refusal for a link at ``path`` whose target leaves ``root``, else ``None``."""
+    try:
+        check_inside(root, path, allow_outside_links)
+    except BadInputError as err:
+        return err
+    return None
+
+
+def _list_files(folder: Path, root: Path, allow: bool) -> tuple[Names, Names, dict[str, Problem]]:
+    """Image and JSON names per stem, and the refused links per stem."""
+    images: dict[str, list[str]] = {}
+    jsons: dict[str, list[str]] = {}
+    refused: dict[str, Problem] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
         stem, suffix = os.path.splitext(entry.name)
-        if suffix.lower() in IMAGE_SUFFIXES:
-            images[stem] = entry.name
-        elif suffix.lower() == ".json":
-            jsons[stem] = entry.name
+        suffix = suffix.lower()
+        if suffix not in (*IMAGE_SUFFIXES, ".json") or not entry.is_file():
+            continue
+        # the folder itself lies inside the root, so only a link can lead out of it
+        err = _is_link_outside(Path(entry.path), root, allow) if entry.is_symlink() else None
+        if err is not None:
+            refused.setdefault(stem, (entry.name, err.reason, err.kind))
+        (jsons if suffix == ".json" else images).setdefault(stem, []).append(entry.name)
+    return images, jsons, refused
+
+
+def _pair_problems(stem: str, images: list[str], jsons: list[str]) -> list[Problem]:
+    """What is wrong with the files of one stem (an image and its JSON), if anything."""
+    if not jsons:
+        return [(name, "image has no annotation JSON beside it", "missing_annotation") for name in images]
+    if len(jsons) > 1:
+        reason = f"ambiguous annotation files {', '.join(jsons)} for one image: cannot tell which"
+        return [(jsons[0], reason, "ambiguous_annotation")]
+    if not images:
+        return [(jsons[0], "no image file beside this annotation", "missing_image")]
+    if len(images) > 1:
+        reason = f"ambiguous image files {', '.join(images)} beside one annotation: cannot tell which"
+        return [(jsons[0], reason, "ambiguous_image")]
+    return []
+
+
+def _scan_folder(folder: Path, verify_images: str, root: Path, allow_outside_links: bool) -> dict[str, Any]:
+    """Parse one class folder: every JSON and, per ``verify_images``, its image."""
+    images, jsons, refused = _list_files(folder, root, allow_outside_links)
     scanned: list[_Scanned] = []
-    problems: list[tuple[str, str, str]] = []  # (file name, reason, kind)
+    problems: list[Problem] = []
     for stem in sorted(images.keys() | jsons.keys()):
-        if stem not in jsons:
-            problems.append((images[stem], "image has no annotation JSON beside it", "missing_annotation"))
+        found = _pair_problems(stem, images.get(stem, []), jsons.get(stem, []))
+        if not found and stem in refused:
+            found = [refused[stem]]
+        if found:
+            problems.extend(found)
             continue
-        if stem not in images:
-            problems.append((jsons[stem], "no image file beside this annotation", "missing_image"))
-            continue
+        image_name, json_name = images[stem][0], jsons[stem][0]
         try:
-            ann = read_region_json(folder / jsons[stem])
-            header = _verify(folder / images[stem], verify_images)
+            ann = read_region_json(folder / json_name)
+            header = _verify(folder / image_name, verify_images)
         except BadInputError as err:
             problems.append((Path(err.path).name, err.reason, err.kind))
             continue
         regions = [(r.corners, r.label, r.tags, r.extra) for r in ann.regions]
-        scanned.append(_Scanned(stem, images[stem], ann.identifier, ann.imsize, regions, ann.extra, header))
+        scanned.append(_Scanned(stem, image_name, ann.identifier, ann.imsize, regions, ann.extra, header))
     return {"images": scanned, "problems": problems}
 
 
@@ -100,15 +136,7 @@ def _verify(path: Path, mode: str) -> tuple[int, int] | None:
         return None
     if mode == "full":
         return check_image(path)
-    try:  # header: opening reads the size without decoding pixels
-        with Image.open(path) as im:
-            return int(im.width), int(im.height)
-    except (OSError, SyntaxError, ValueError) as err:
-        raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
-
-
-def _subdirs(path: Path) -> list[os.DirEntry]:
-    return sorted((e for e in os.scandir(path) if e.is_dir()), key=lambda e: e.name)
+    return read_image_header(path)  # header only; refuses decompression bombs
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -225,6 +253,154 @@ class _Builder:
         )
 
 
+# ------------------------------------------------------------------------------------------ walk
+
+EXPECTED = "expected <domain>/<n>/<class folder>/<image>"
+
+
+def _count_images(folder: Path, recursive: bool) -> int:
+    """Images (distinct stems per folder) in ``folder``; links below it are not followed."""
+    total = 0
+    for _dirpath, _dirs, files in os.walk(folder):
+        total += len(
+            {stem for stem, suffix in map(os.path.splitext, files) if suffix.lower() in IMAGE_SUFFIXES}
+        )
+        if not recursive:
+            break
+    return total
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` directly holds an image or a JSON file."""
+    wanted = (*IMAGE_SUFFIXES, ".json")
+    return any(os.path.splitext(e.name)[1].lower() in wanted for e in os.scandir(folder) if e.is_file())
+
+
+def _folder_name_problem(path: Path, folder: ClassFolder | None, domain: str) -> BadInputError | None:
+    if folder is None:
+        reason = "folder name is not <code>_<domain>_<대분류>_<중분류>_<소분류>_<name>"
+        return BadInputError(path, reason, "bad_folder_name")
+    if folder.domain != domain:
+        return BadInputError(
+            path, f"folder names domain {folder.domain!r} but lies in {domain!r}", "bad_folder_name"
+        )
+    return None
+
+
+@dataclass
+class _Walker:
+    """Walks ``<domain>/<n>/<class folder>/``; images at another depth and links leading out of the
+    root are reported (raised, or counted once per image they hold), never silently passed by."""
+
+    root: Path
+    builder: _Builder
+    cache: FolderIndexCache
+    verify_images: str
+    allow_outside_links: bool
+
+    @property
+    def policy(self) -> ErrorPolicy:
+        return self.builder.policy
+
+    def drop(self, err: BadInputError, images: Callable[[], int]) -> None:
+        """Raise ``err``, or count it once per image it takes with it (at least once)."""
+        if self.policy.on_error == "raise":
+            raise err
+        self.policy.handle(err, units=max(images(), 1))
+
+    def enter(self, entry: os.DirEntry) -> bool:
+        """Whether the walk may enter the folder ``entry``: not a link leading outside the root."""
+        if not entry.is_symlink():
+            return True
+        path = Path(entry.path)
+        err = _is_link_outside(path, self.root, self.allow_outside_links)
+        if err is not None:
+            self.drop(err, lambda: _count_images(path, recursive=True))
+        return err is None
+
+    def subdirs(self, path: Path) -> list[Path]:
+        """Sub-folders of ``path`` that the walk may enter, in name order."""
+        entries = sorted((e for e in os.scandir(path) if e.is_dir()), key=lambda e: e.name)
+        return [Path(e.path) for e in entries if self.enter(e)]
+
+    def walk(self, wanted: set[str] | None) -> tuple[list[DetectionSample], list[str]]:
+        """Samples of every wanted domain, and the domains found."""
+        samples: list[DetectionSample] = []
+        found: list[str] = []
+        for entry in sorted((e for e in os.scandir(self.root) if e.is_dir()), key=lambda e: e.name):
+            domain = lookup_domain(entry.name)
+            if domain is None:
+                self.misplaced_at_root(entry, wanted)
+            elif (wanted is None or domain in wanted) and self.enter(entry):
+                found.append(domain)
+                samples.extend(self.walk_domain(Path(entry.path), domain))
+        return samples, found
+
+    def misplaced_at_root(self, entry: os.DirEntry, wanted: set[str] | None) -> None:
+        """A wanted domain's class folder lying directly in the root (two levels too high)."""
+        folder = parse_class_folder(entry.name)
+        domain = lookup_domain(folder.domain) if folder else None
+        if domain is None or (wanted is not None and domain not in wanted) or not self.enter(entry):
+            return
+        path = Path(entry.path)
+        reason = f"class folder lies directly in the dataset root, two levels too high; {EXPECTED}"
+        self.drop(BadInputError(path, reason, "wrong_depth"), lambda: _count_images(path, recursive=True))
+
+    def stray_images(self, folder: Path, where: str) -> None:
+        """Images lying directly in a domain or numbered folder, where no class folder holds them."""
+        n = _count_images(folder, recursive=False)
+        if n:
+            reason = f"{n} image file(s) lie directly in this {where}, above the class folders; {EXPECTED}"
+            self.drop(BadInputError(folder, reason, "wrong_depth"), lambda: n)
+
+    def deeper_images(self, folder: Path) -> None:
+        """Sub-folders of a class-level folder holding images (a class folder one level too deep)."""
+        for sub in self.subdirs(folder):
+            n = _count_images(sub, recursive=True)
+            if n:
+                reason = f"{n} image file(s) in a folder below the class-folder level (too deep); {EXPECTED}"
+                self.drop(BadInputError(sub, reason, "wrong_depth"), lambda n=n: n)
+
+    def walk_domain(self, path: Path, domain: str) -> list[DetectionSample]:
+        self.stray_images(path, "domain folder")
+        out: list[DetectionSample] = []
+        for bucket in self.subdirs(path):
+            self.stray_images(bucket, "numbered folder (a class folder one level too high?)")
+            for class_dir in self.subdirs(bucket):
+                rel = f"{path.name}/{bucket.name}/{class_dir.name}"
+                out.extend(self.read_folder(class_dir, rel, domain))
+        return out
+
+    def read_folder(self, path: Path, rel: str, domain: str) -> list[DetectionSample]:
+        """The samples of one class folder (a folder at the class-folder level)."""
+        self.deeper_images(path)
+        folder = parse_class_folder(path.name)
+        err = _folder_name_problem(path, folder, domain)
+        if err is not None:
+            if folder is None and not _holds_files(path):
+                return []  # an intermediate folder: its sub-folders were checked above
+            self.drop(err, lambda: _count_images(path, recursive=False))
+            return []
+        assert folder is not None
+        signature = folder_signature(path, self.cache.check)
+        scanned = self.cache.get(rel, signature)
+        if scanned is None:
+            scanned = _scan_folder(path, self.verify_images, self.root, self.allow_outside_links)
+            self.cache.put(rel, signature, scanned)
+        for file_name, reason, kind in scanned["problems"]:
+            self.policy.handle(BadInputError(path / file_name, reason, kind))
+        out = []
+        for item in scanned["images"]:
+            try:
+                out.append(self.builder.build(path, rel, folder, item))
+            except BadInputError as err:
+                self.policy.handle(err)
+        self.policy.count("images_read", len(out))
+        self.policy.count(f"images_read/{domain}", len(out))
+        self.policy.count("objects_read", sum(len(s.labels) for s in out))
+        return out
+
+
 # ------------------------------------------------------------------------------------------ entry
 
 
@@ -251,17 +427,20 @@ def read_korean_objects(
     verify_images: str = "header",
     cache_dir: str | Path | None = None,
     cache_check: str = "files",
+    allow_outside_links: bool = False,
 ) -> list[DetectionSample]:
     """Read every annotated image under ``root`` (``<domain>/<n>/<class folder>/<stem>.jpg+json``).
 
-    ``domains``: Korean or English names (``유적건조물``/``heritage``, ``상품``/``products``,
-    ``랜드마크``/``landmarks``); ``None`` = all present. ``label_source``: ``folder`` (the object name
-    at the end of the class folder name) or ``region`` (each region's ``class``). ``group_by``: the
-    leakage unit, ``code`` (one shoot), ``sequence`` (``<code>_<first counter>``) or ``image``.
-    ``imsize_order``: ``wh`` or ``hw`` for ``image.imsize``. ``verify_images``: ``none`` (the file
-    exists), ``header`` (it opens and has the annotated size) or ``full`` (every pixel decodes).
-    ``cache_dir``: where the index cache lives (``None``: no cache); ``cache_check``: ``files`` or
-    ``folders`` (see :mod:`aihub_bench.datasets.index_cache`). Samples are numbered 1..N in path order.
+        ``domains``: Korean or English names (``유적건조물``/``heritage``, ``상품``/``products``,
+        ``랜드마크``/``landmarks``); ``None`` = all present. ``label_source``: ``folder`` (the object name
+        at the end of the class folder name) or ``region`` (each region's ``class``). ``group_by``: the
+        leakage unit, ``code`` (one shoot), ``sequence`` (``<code>_<first counter>``) or ``image``.
+        ``imsize_order``: ``wh`` or ``hw`` for ``image.imsize``. ``verify_images``: ``none`` (the file
+        exists), ``header`` (it opens and has the annotated size) or ``full`` (every pixel decodes).
+        ``cache_dir``: where the index cache lives (``None``: no cache); ``cache_check``: ``files`` or
+        ``folders`` (see :mod:`aihub_bench.datasets.index_cache`). ``allow_outside_links``: follow
+    symbolic links (an image, a class folder) whose target lies outside ``root``; refused by default
+    (kind ``link_outside_root``). Samples are numbered 1..N in path order.
     """
     root = Path(root)
     if not root.is_dir():
@@ -274,21 +453,17 @@ def read_korean_objects(
     wanted = None if domains is None else set(resolve_domains(domains))
     cache = FolderIndexCache(
         cache_file(cache_dir, root, verify_images) if cache_dir else None,
-        key={"reader": READER_VERSION, "root": str(root.resolve()), "verify_images": verify_images},
+        key={
+            "reader": READER_VERSION,
+            "root": str(root.resolve()),
+            "verify_images": verify_images,
+            "allow_outside_links": bool(allow_outside_links),
+        },
         check=cache_check,
     )
     builder = _Builder(policy, group_by, label_source, imsize_order)
-    samples: list[DetectionSample] = []
-    domains_found = []
-    for domain_dir in _subdirs(root):
-        domain = lookup_domain(domain_dir.name)
-        if domain is None or (wanted is not None and domain not in wanted):
-            continue
-        domains_found.append(domain)
-        for bucket in _subdirs(Path(domain_dir.path)):
-            for class_dir in _subdirs(Path(bucket.path)):
-                rel = f"{domain_dir.name}/{bucket.name}/{class_dir.name}"
-                samples.extend(_read_folder(Path(class_dir.path), rel, domain, cache, builder, verify_images))
+    walker = _Walker(root, builder, cache, verify_images, bool(allow_outside_links))
+    samples, domains_found = walker.walk(wanted)
     cache.save()
     if wanted is not None and not wanted & set(domains_found):
         raise FileNotFoundError(f"none of the domains {sorted(wanted)} has a folder under {root}")
@@ -308,41 +483,3 @@ def read_korean_objects(
     for image_id, sample in enumerate(samples, start=1):
         sample.image_id = image_id
     return samples
-
-
-def _read_folder(
-    path: Path, rel: str, domain: str, cache: FolderIndexCache, builder: _Builder, verify_images: str
-) -> list[DetectionSample]:
-    policy = builder.policy
-    folder = parse_class_folder(path.name)
-    try:
-        if folder is None:
-            raise BadInputError(
-                path,
-                "folder name is not <code>_<domain>_<대분류>_<중분류>_<소분류>_<name>",
-                "bad_folder_name",
-            )
-        if folder.domain != domain:
-            raise BadInputError(
-                path, f"folder names domain {folder.domain!r} but lies in {domain!r}", "bad_folder_name"
-            )
-    except BadInputError as err:
-        policy.handle(err)
-        return []
-    signature = folder_signature(path, cache.check)
-    scanned = cache.get(rel, signature)
-    if scanned is None:
-        scanned = _scan_folder(path, verify_images)
-        cache.put(rel, signature, scanned)
-    for file_name, reason, kind in scanned["problems"]:
-        policy.handle(BadInputError(path / file_name, reason, kind))
-    out = []
-    for item in scanned["images"]:
-        try:
-            out.append(builder.build(path, rel, folder, item))
-        except BadInputError as err:
-            policy.handle(err)
-    policy.count("images_read", len(out))
-    policy.count(f"images_read/{domain}", len(out))
-    policy.count("objects_read", sum(len(s.labels) for s in out))
-    return out
