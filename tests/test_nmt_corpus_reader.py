@@ -246,7 +246,7 @@ def test_title_row_above_header(tmp_path: Path) -> None:
 def test_header_aliases_and_later_sheet(tmp_path: Path) -> None:
     rows = [["Korean", "English", "화자", "Set No"], ["네", "Yes", "A-2", 4]]
     write_book(tmp_path / DIALOGUE, [["notes"], ["nothing here"]], sheets={"data": rows})
-    with pytest.raises(BadInputError, match="no 원문/번역문 header"):
+    with pytest.raises(BadInputError, match="no header row with columns 원문 and 번역문"):
         read(tmp_path)
     policy = ErrorPolicy("raise")
     pairs, _ = read(
@@ -330,6 +330,42 @@ def test_duplicate_workbook_names_are_bad_input(tmp_path: Path) -> None:
     assert [p.ko for p in pairs] == ["가"] and policy.counts["duplicate_workbook"] == 1
 
 
+def test_linked_folders_inside_the_root_are_walked_once_and_outside_ones_refused(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    write_book(root / "real" / COLLOQUIAL, [["원문", "번역문"], ["가", "a"]])
+    write_book(outside / NEWS, news_rows(2))
+    (root / "loop").symlink_to(root, target_is_directory=True)  # a link to an ancestor: no endless walk
+    (root / "same").symlink_to(root / "real", target_is_directory=True)  # a second way to one folder
+    (root / "far").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(BadInputError) as err:
+        read(root)
+    assert err.value.kind == "link_outside_root" and err.value.path.endswith("far")
+    policy = ErrorPolicy("skip")
+    pairs, _ = read(root, policy)
+    assert [p.ko for p in pairs] == ["가"]
+    assert policy.counts["link_outside_root"] == 1 and policy.stats["folders_linked_twice"] == 2
+    allowed, _ = read(root, allow_outside_links=True)
+    assert sorted(p.domain for p in allowed) == ["구어체", "뉴스", "뉴스"]
+
+
+def test_a_workbook_link_inside_the_root_is_read(tmp_path: Path) -> None:
+    write_book(tmp_path / "store" / "book.bin", [["원문", "번역문"], ["가", "a"]])
+    (tmp_path / COLLOQUIAL).symlink_to(tmp_path / "store" / "book.bin")
+    pairs, policy = read(tmp_path)
+    assert [p.pair_id for p in pairs] == ["1_구어체(1):2"] and policy.skipped == 0
+
+
+def test_the_dataset_config_exposes_allow_outside_links() -> None:
+    import inspect
+
+    from omegaconf import OmegaConf
+
+    config = Path(nmt_reader.__file__).parents[2] / "configs" / "dataset" / "nmt_corpus.yaml"
+    reader_cfg = OmegaConf.load(config).reader
+    assert reader_cfg.allow_outside_links is False
+    assert "allow_outside_links" in inspect.signature(read_nmt_corpus).parameters
+
+
 # ------------------------------------------------------------------------------------------ cache
 
 
@@ -357,6 +393,7 @@ def test_cache_round_trip_hits_and_changes(tmp_path: Path, monkeypatch: pytest.M
 
     with monkeypatch.context() as patch:
         patch.setattr(openpyxl, "load_workbook", no_parsing)
+        patch.setattr(nmt_reader, "open_xlsx", no_parsing)
         patch.setattr(nmt_reader, "_sha1", no_hashing)
         warm_policy = ErrorPolicy("skip")
         warm, _ = read(root, warm_policy, cache_dir=cache)

@@ -10,7 +10,10 @@ Per row, normal quirks of the release are counted and skipped, not errors (``pol
 ``blank_rows``, ``blank_cells`` (one side blank), ``unusable_cells`` (an Excel error value such as
 ``#N/A``), ``too_long`` (either side over ``max_chars``); ``non_text_cells`` counts numbers or dates
 that were turned into text. A whole workbook that cannot be used is bad input (``policy.handle``):
-``unknown_domain``, ``missing_header``, ``empty_sheet``, ``bad_workbook``, ``duplicate_workbook``.
+``unknown_domain``, ``missing_header``, ``empty_sheet``, ``bad_workbook`` (not a zip, no worksheet,
+a zip bomb or padded XML, broken XML, rows past Excel's limit), ``duplicate_workbook`` and
+``link_outside_root`` (a linked workbook or folder whose target lies outside the root).
+Workbooks are opened through ``formats.xlsx.open_xlsx``, which checks the zip members first.
 
 With ``cache_dir``, each workbook's parsed rows are kept as a Parquet file named by the workbook's
 content hash and the parsing options; a later read loads it instead of parsing the ``.xlsx``. The
@@ -48,12 +51,17 @@ from aihub_bench.datasets.nmt_corpus.layout import (
     nfc,
     resolve_domains,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
+from aihub_bench.formats.safe_json import load_json, loads_json
+from aihub_bench.formats.xlsx import open_xlsx
 from aihub_bench.records import TranslationPair
 
 log = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 5
+# Rows looked at past the search window, only to say where a misplaced header sits.
+HEADER_HINT_ROWS = 50
+EXCEL_MAX_ROWS = 1_048_576
 CACHE_FORMAT = 1
 INDEX_NAME = "nmt_corpus_index.json"
 _METADATA_KEY = b"aihub_bench.nmt_corpus"
@@ -97,16 +105,51 @@ class _Workbook:
 # ------------------------------------------------------------------------------------------ files
 
 
-def _workbook_files(root: Path, file_glob: str, policy: ErrorPolicy) -> list[tuple[str, Path]]:
-    """``(NFC relative path, path)`` of the workbooks under ``root``; lock and hidden files counted."""
+def _inside(root: Path, path: Path, allow_outside_links: bool, policy: ErrorPolicy) -> bool:
+    """Whether ``path`` (links resolved) stays inside ``root``; a refused link is handled bad input."""
+    try:
+        check_inside(root, path, allow_outside_links)
+    except BadInputError as err:
+        policy.handle(err)
+        return False
+    return True
+
+
+def _walk_folders(
+    root: Path, folder: str, dirs: list[str], seen: set[str], allow_outside_links: bool, policy: ErrorPolicy
+) -> list[str]:
+    """The sub-folders of ``folder`` to walk: not hidden, linked ones only inside the root, each once."""
+    hidden = [d for d in dirs if d.startswith(".") or d == "__MACOSX"]
+    if hidden:
+        policy.count("ignored_hidden_folders", len(hidden))
+    keep = []
+    for name in sorted(d for d in dirs if d not in hidden):
+        path = Path(folder) / name
+        if os.path.islink(path) and not _inside(root, path, allow_outside_links, policy):
+            continue
+        real = os.path.realpath(path)
+        if real in seen:  # a link to a folder already walked (or to an ancestor: a loop)
+            policy.count("folders_linked_twice")
+            continue
+        seen.add(real)
+        keep.append(name)
+    return keep
+
+
+def _workbook_files(
+    root: Path, file_glob: str, policy: ErrorPolicy, allow_outside_links: bool = False
+) -> list[tuple[str, Path]]:
+    """``(NFC relative path, path)`` of the workbooks under ``root``; lock and hidden files counted.
+
+    Linked folders and workbooks are followed only when their target stays inside ``root`` (or
+    ``allow_outside_links``); others are bad input of kind ``link_outside_root``.
+    """
     pattern = nfc(file_glob).lower()
     match_path = "/" in pattern
     found = []
-    for folder, dirs, files in os.walk(root):
-        hidden = [d for d in dirs if d.startswith(".") or d == "__MACOSX"]
-        dirs[:] = sorted(d for d in dirs if d not in hidden)
-        if hidden:
-            policy.count("ignored_hidden_folders", len(hidden))
+    seen = {os.path.realpath(root)}
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        dirs[:] = _walk_folders(root, folder, dirs, seen, allow_outside_links, policy)
         for raw in sorted(files):
             name = nfc(raw)
             rel = nfc(os.path.relpath(os.path.join(folder, raw), root)).replace(os.sep, "/")
@@ -118,7 +161,8 @@ def _workbook_files(root: Path, file_glob: str, policy: ErrorPolicy) -> list[tup
             if name.startswith("."):  # "._x.xlsx": macOS metadata
                 policy.count("ignored_hidden_files")
                 continue
-            found.append((rel, Path(folder) / raw))
+            if _inside(root, Path(folder) / raw, allow_outside_links, policy):
+                found.append((rel, Path(folder) / raw))
     found.sort(key=lambda item: (item[0].rsplit("/", 1)[-1], item[0]))
     return found
 
@@ -234,41 +278,90 @@ def _header_index(row: Sequence[Any], spec: Mapping[str, str]) -> dict[str, int]
     return index
 
 
+def _check_row_number(number: int, path: Path, sheet: Any) -> None:
+    """Refuse a row past Excel's last: openpyxl would stream up to billions of blank rows to reach it."""
+    if number > EXCEL_MAX_ROWS:
+        raise BadInputError(
+            path,
+            f"sheet {str(sheet.title)!r} has a row past Excel's last row {EXCEL_MAX_ROWS}",
+            "bad_workbook",
+        )
+
+
+@dataclass
+class _HeaderSearch:
+    """What the header search saw, for the error message when it finds no header."""
+
+    seen_content: bool = False
+    first_row: list[str] = field(default_factory=list)
+    late_header: str = ""  # where a header below the search window sits
+
+
+def _scan_sheet(
+    sheet: Any, spec: Mapping[str, str], search: _HeaderSearch, path: Path
+) -> tuple[Iterator[tuple], int, dict[str, int]] | None:
+    """``(rows past the header, header row, column index)`` of ``sheet``, or ``None`` (noted in ``search``).
+
+    Past the first ``HEADER_SEARCH_ROWS`` rows the header is only looked for to name where it is:
+    up to ``HEADER_HINT_ROWS``, or (a sheet blank so far) up to its first non-blank row.
+    """
+    rows = sheet.iter_rows(values_only=True)
+    sheet_has_content = False
+    for number, row in enumerate(rows, start=1):
+        if number > HEADER_HINT_ROWS and sheet_has_content:
+            break
+        _check_row_number(number, path, sheet)
+        if all(_blank(v) for v in row):
+            continue
+        search.seen_content = sheet_has_content = True
+        index = _header_index(row, spec)
+        found = SOURCE_KEY in index and TARGET_KEY in index
+        if found and number <= HEADER_SEARCH_ROWS:
+            return rows, number, index
+        if found:
+            search.late_header = f"row {number} of sheet {str(sheet.title)!r}"
+            break
+        if not search.first_row:
+            search.first_row = [str(v).strip() for v in row if not _blank(v)][:12]
+    rows.close()
+    return None
+
+
 def _find_header(
     workbook: Any, spec: Mapping[str, str], path: Path, source_header: str, target_header: str
 ) -> tuple[Any, Iterator[tuple], int, dict[str, int], int]:
     """The data sheet, its row iterator (past the header), header row, column index, sheets skipped."""
-    seen_content = False
-    first_rows: list[str] = []
+    search = _HeaderSearch()
     for skipped, sheet in enumerate(workbook.worksheets):
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # a wrong stored size would cut rows off in read-only mode
-        rows = sheet.iter_rows(values_only=True)
-        for number, row in enumerate(rows, start=1):
-            if number > HEADER_SEARCH_ROWS:
-                break
-            if all(_blank(v) for v in row):
-                continue
-            seen_content = True
-            index = _header_index(row, spec)
-            if SOURCE_KEY in index and TARGET_KEY in index:
-                return sheet, rows, number, index, skipped
-            if len(first_rows) < 1:
-                first_rows = [str(v).strip() for v in row if not _blank(v)]
-        rows.close()
-    if not seen_content:
+        found = _scan_sheet(sheet, spec, search, path)
+        if found is not None:
+            return sheet, *found, skipped
+    if not search.seen_content:
         raise BadInputError(path, "every sheet of the workbook is empty", "empty_sheet")
+    wanted = (
+        f"no header row with columns {source_header} and {target_header} "
+        f"in the first {HEADER_SEARCH_ROWS} rows of any sheet"
+    )
+    if search.late_header:
+        raise BadInputError(path, f"{wanted}: the header is in {search.late_header}", "missing_header")
     raise BadInputError(
         path,
-        f"no {source_header}/{target_header} header in the first {HEADER_SEARCH_ROWS} rows of any sheet "
-        f"(first header-like row: {first_rows[:12]}); set dataset source_header/target_header/header_aliases",
+        f"{wanted} (first non-blank row: {search.first_row}); "
+        "set dataset.reader source_header/target_header/header_aliases",
         "missing_header",
     )
 
 
 def _parse_rows(
-    rows: Iterator[tuple], start: int, index: dict[str, int], max_chars: int | None, out: _Parsed
+    rows: Iterator[tuple],
+    start: int,
+    index: dict[str, int],
+    max_chars: int | None,
+    out: _Parsed,
+    where: tuple[Path, Any],
 ) -> None:
+    """Append the usable rows to ``out`` and count the rest; ``where`` is (workbook path, sheet)."""
+    path, sheet = where
     src, tgt = index.pop(SOURCE_KEY), index.pop(TARGET_KEY)
     meta_index = list(index.items())
     meta_cols: list[list[Any]] = [[] for _ in meta_index]
@@ -276,6 +369,8 @@ def _parse_rows(
     limit = max_chars if max_chars is not None else float("inf")
     rows_out, ko_out, en_out = out.rows, out.ko, out.en
     for number, row in enumerate(rows, start=start):
+        if number > EXCEL_MAX_ROWS:
+            _check_row_number(number, path, sheet)
         width = len(row)
         ko, ko_what = _cell_text(row[src] if src < width else None)
         en, en_what = _cell_text(row[tgt] if tgt < width else None)
@@ -308,14 +403,9 @@ def _parse_workbook(
     path: Path, spec: Mapping[str, str], max_chars: int | None, source_header: str, target_header: str
 ) -> _Parsed:
     """Stream one workbook; a workbook that cannot be used raises ``BadInputError``."""
-    import openpyxl  # looked up at call time (tests replace load_workbook); only readers of sheets pay
-
-    # openpyxl fails in many ways on a damaged or mislabelled file (zip, XML, not-an-xlsx errors):
-    # whatever it raises, the workbook is the bad input
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception as err:
-        raise BadInputError(path, f"cannot read the workbook: {err}", "bad_workbook") from err
+    workbook = open_xlsx(path, "bad_workbook")  # zip members checked first (bombs, no worksheet)
+    # openpyxl fails in many ways on damaged XML while streaming: whatever it raises, the workbook
+    # is the bad input
     try:
         sheet, rows, header_row, index, skipped = _find_header(
             workbook, spec, path, source_header, target_header
@@ -323,7 +413,7 @@ def _parse_workbook(
         parsed = _Parsed(sheet=str(sheet.title), header_row=header_row)
         parsed.stats["header_row_offset"] = int(header_row > 1)
         parsed.stats["sheets_without_header"] = skipped
-        _parse_rows(rows, header_row + 1, index, max_chars, parsed)
+        _parse_rows(rows, header_row + 1, index, max_chars, parsed, (path, sheet))
     except BadInputError:
         raise
     except Exception as err:
@@ -382,12 +472,12 @@ class _ParquetCache:
         self.misses = 0
 
     def _load_index(self) -> dict[str, list]:
-        try:
-            stored = json.loads(self.index_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        if not self.index_path.exists():
             return {}
-        except (OSError, ValueError) as err:
-            log.warning("Ignoring unreadable cache index %s (%s)", self.index_path, err)
+        try:
+            stored = load_json(self.index_path, "bad_cache")
+        except BadInputError as err:
+            log.warning("Ignoring unreadable cache index %s (%s)", self.index_path, err.reason)
             return {}
         if not isinstance(stored, dict) or stored.get("format") != CACHE_FORMAT:
             return {}
@@ -417,7 +507,7 @@ class _ParquetCache:
         try:
             with pq.ParquetFile(entry) as file:  # lighter than read_table (no dataset machinery)
                 table = file.read()
-            info = json.loads((table.schema.metadata or {})[_METADATA_KEY])
+            info = loads_json((table.schema.metadata or {})[_METADATA_KEY], entry, "bad_cache")
             if info.get("format") != CACHE_FORMAT or info.get("options") != options:
                 return None
             parsed = _Parsed(sheet=info["sheet"], header_row=int(info["header_row"]))
@@ -552,6 +642,7 @@ def read_nmt_corpus(
     max_chars: int | None = 1000,
     cache_dir: str | Path | None = None,
     dedupe: bool = True,
+    allow_outside_links: bool = False,
 ) -> list[TranslationPair]:
     """Every usable sentence pair of the workbooks under ``root``, sorted by file name then row.
 
@@ -563,7 +654,8 @@ def read_nmt_corpus(
     compare NFC, case-insensitively, ignoring spaces, dots, dashes and underscores.
     ``max_chars``: longer pairs (either side) are counted ``too_long`` and dropped (``None``: no limit).
     ``cache_dir``: keep parsed workbooks there as Parquet (needs pyarrow). ``dedupe``: drop repeats of
-    an exact ``(ko, en)`` pair after its first, counted ``duplicate_pairs``.
+    an exact ``(ko, en)`` pair after its first, counted ``duplicate_pairs``. ``allow_outside_links``:
+    follow linked workbooks and folders whose target lies outside ``root`` (else ``link_outside_root``).
 
     ``pair_id`` is ``<file stem>:<row>``; ``group`` is ``대화체:set:<Set Nr.>`` for dialogue rows with
     a set number, else the pair id; ``meta`` has ``file``, ``row`` and the domain's columns present.
@@ -574,8 +666,8 @@ def read_nmt_corpus(
     _check_options(max_chars, file_glob)
     wanted = resolve_domains(domains)
     specs = {d: column_spec(d, source_header, target_header, header_aliases) for d in wanted}
-    files = _workbook_files(root, file_glob, policy)
-    if not files:
+    files = _workbook_files(root, file_glob, policy, allow_outside_links)
+    if not files and not policy.skipped:
         raise FileNotFoundError(f"no workbooks matching {file_glob!r} under {root}")
     books = _select(files, wanted, policy)
     if not books and not policy.skipped:
@@ -626,6 +718,10 @@ def _load(
     cache: _ParquetCache | None,
 ) -> _Parsed:
     """The workbook's parsed rows: from the cache when it has them, else parsed (and stored)."""
+    if not book.path.is_file():
+        raise BadInputError(
+            book.path, "the workbook is missing or not a file (a broken link?)", "bad_workbook"
+        )
     if cache is None:
         return _parse_workbook(book.path, spec, max_chars, source_header, target_header)
     options = _options_key(spec, max_chars)
