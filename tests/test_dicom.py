@@ -70,6 +70,16 @@ def test_bad_files_name_the_file_and_reason(tmp_path: Path) -> None:
     ds.PhotometricInterpretation = "RGB"
     ds.save_as(rgb)
     cases[rgb] = "unknown_photometric"
+    for name, tags, kind in (
+        ("window0.dcm", {"WindowCenter": 100, "WindowWidth": 0}, "bad_window"),
+        ("two_frames.dcm", {"NumberOfFrames": 2}, "bad_shape"),
+        ("slope_inf.dcm", {"RescaleSlope": "inf", "RescaleIntercept": 0}, "bad_rescale"),
+    ):  # found before decoding, instead of pydicom's ValueError from the display pipeline
+        ds = pydicom.dcmread(good)
+        for keyword, value in tags.items():
+            setattr(ds, keyword, value)
+        ds.save_as(tmp_path / name)
+        cases[tmp_path / name] = kind
     text = tmp_path / "text.dcm"
     text.write_text("not dicom", encoding="utf-8")
     cases[text] = "unreadable_dicom"

@@ -420,3 +420,62 @@ def test_requested_views_subset(pristine: Path) -> None:
     assert policy.stats["images_not_requested"] == 2 * N_PATIENTS
     malignant = [c for c in cases if c.label]
     assert all(c.view_labels is not None and sum(c.view_labels.values()) == 1 for c in malignant)
+
+
+# ---------------------------------------------------------------- header cross-check, links, counts
+
+
+def test_header_mismatch_is_found_and_can_be_switched_off(ds: Path) -> None:
+    path = ds / "10002/10002_RCC.dcm"
+    dataset = pydicom.dcmread(path)
+    dataset.ImageLaterality = "L"
+    dataset.save_as(path)
+    with pytest.raises(BadInputError, match="laterality 'L'") as info:
+        _read(ds)
+    assert info.value.kind == "header_mismatch" and info.value.path == str(path)
+    cases, policy = _read(ds, check_header_tags=False)
+    assert len(cases) == N_PATIENTS and policy.skipped == 0
+    assert len(_read(ds, verify_images="none")[0]) == N_PATIENTS  # no header read, nothing to compare
+
+
+def test_header_without_the_tags_is_not_cross_checked(ds: Path) -> None:
+    for path in _files(ds / "10002"):
+        dataset = pydicom.dcmread(path)
+        del dataset.PatientID, dataset.ImageLaterality, dataset.ViewPosition
+        dataset.save_as(path)
+    cases, policy = _read(ds)
+    assert len(cases) == N_PATIENTS and policy.skipped == 0
+
+
+def test_skipping_a_bad_view_counts_all_four_images_of_the_patient(ds: Path) -> None:
+    path = ds / "10002/10002_RCC.dcm"
+    dataset = pydicom.dcmread(path)
+    dataset.WindowCenter, dataset.WindowWidth = 100, 0
+    dataset.save_as(path)
+    cases, policy = _read(ds, "skip")
+    assert len(cases) == N_PATIENTS - 1 and policy.counts == {"bad_window": 1}
+    assert policy.stats["patients_dropped"] == 1 and policy.stats["images_dropped"] == 4
+    assert policy.stats["images"] == 4 * (N_PATIENTS - 1)
+
+
+def test_links_outside_the_root_are_followed_only_when_allowed(ds: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.move(ds / "10002", outside / "10002")
+    (ds / "10002").symlink_to(outside / "10002", target_is_directory=True)
+    shutil.move(ds / "10001/10001_RCC.dcm", outside / "10001_RCC.dcm")
+    (ds / "10001/10001_RCC.dcm").symlink_to(outside / "10001_RCC.dcm")
+    cases, policy = _read(ds, "skip")
+    assert {c.case_id for c in cases}.isdisjoint({"10001", "10002"}) and len(cases) == N_PATIENTS - 2
+    assert policy.counts == {"link_outside_root": 2} and policy.stats["folders_refused"] == 1
+    cases, policy = _read(ds, allow_outside_links=True)
+    assert len(cases) == N_PATIENTS and policy.skipped == 0
+
+
+def test_folder_links_inside_the_root_are_walked_once(ds: Path) -> None:
+    (ds / "alias").mkdir()
+    (ds / "alias/10002").symlink_to(ds / "10002", target_is_directory=True)
+    (ds / "10002/loop").symlink_to(ds, target_is_directory=True)
+    for allow in (False, True):
+        cases, policy = _read(ds, allow_outside_links=allow)
+        assert len(cases) == N_PATIENTS and policy.skipped == 0
+        assert policy.stats["folder_links_inside_root"] == 2

@@ -8,7 +8,6 @@ patient and counts it; a patient is never kept with a view silently missing.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -22,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pydicom
-from pydicom.dataelem import RawDataElement
 
 from aihub_bench.datasets.mammography.layout import (
     DICOM_SUFFIX,
@@ -39,8 +37,9 @@ from aihub_bench.datasets.mammography.layout import (
     resolve_class_ranges,
     resolve_views,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy
-from aihub_bench.formats.dicom import GREYSCALE, read_dicom_image
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
+from aihub_bench.formats.dicom import check_image_header, check_pixel_data, is_compressed, read_dicom_image
+from aihub_bench.formats.safe_json import load_json
 from aihub_bench.records import ClassificationCase
 
 log = logging.getLogger(__name__)
@@ -62,6 +61,9 @@ class _Header:
     transfer_syntax: str
     manufacturer: str | None
     model: str | None
+    patient_id: str | None = None
+    laterality: str | None = None  # ImageLaterality, else Laterality
+    view_position: str | None = None
 
 
 @dataclass
@@ -77,6 +79,8 @@ class _Options:
     metadata_name: str | None
     keys: dict[str, str]
     verify: str
+    check_tags: bool
+    allow_outside_links: bool
 
 
 @dataclass
@@ -94,13 +98,40 @@ class _Patient:
 # ------------------------------------------------------------------------------------------ files
 
 
-def _dicom_files(root: Path) -> list[Path]:
-    """Every ``*.dcm`` under ``root`` (any case of the suffix), in sorted order."""
-    found = []
-    for folder, dirs, names in os.walk(root):
-        dirs.sort()
+def _dicom_files(opts: _Options) -> list[Path]:
+    """Every ``*.dcm`` under the root (any case of the suffix), in sorted order.
+
+    Folder links are checked, not silently skipped: one whose target lies inside the root is
+    walked through its real path only (no duplicates); one leading outside is bad input unless
+    ``allow_outside_links``. Each real folder is walked once, so link loops end.
+    """
+    found: list[Path] = []
+    seen: set[str] = set()
+    for folder, dirs, names in os.walk(opts.root, followlinks=opts.allow_outside_links):
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs.clear()
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in sorted(dirs) if _walk_into(Path(folder) / d, opts)]
         found.extend(Path(folder) / n for n in sorted(names) if n.lower().endswith(DICOM_SUFFIX))
     return found
+
+
+def _walk_into(folder: Path, opts: _Options) -> bool:
+    """Whether to descend into ``folder``; a link leading outside the root is reported."""
+    if not folder.is_symlink():
+        return True
+    try:
+        check_inside(opts.root, folder)
+    except BadInputError as err:
+        if opts.allow_outside_links:
+            return True
+        opts.policy.handle(err)
+        opts.policy.count("folders_refused")
+        return False
+    opts.policy.count("folder_links_inside_root")  # walked through its real path
+    return False
 
 
 def _group_by_patient(files: list[Path], opts: _Options) -> dict[str, _Patient]:
@@ -152,7 +183,7 @@ def _verify(path: Path, mode: str) -> _Header | None:
 
 
 def _read_header(path: Path) -> _Header:
-    """Open ``path`` without decoding pixels: readable, pixel data present and complete, greyscale."""
+    """Open ``path`` without decoding pixels and check everything the image loader will rely on."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -164,58 +195,70 @@ def _read_header(path: Path) -> _Header:
     ended_early = next((str(w.message) for w in caught if "End of file" in str(w.message)), None)
     has_pixels = "PixelData" in ds
     if ended_early is not None:
-        kind = "truncated_pixel_data" if not has_pixels or _encapsulated(ds) else "unreadable_dicom"
+        kind = "truncated_pixel_data" if not has_pixels or is_compressed(ds) else "unreadable_dicom"
         raise BadInputError(path, f"file is truncated: {ended_early}", kind)
     if not has_pixels:
-        raise BadInputError(path, "DICOM file has no pixel data", "no_pixel_data")
+        _no_pixel_data(path, ds)
     try:
-        photometric = str(ds.get("PhotometricInterpretation", "")).strip()
-        rows, cols = int(ds.get("Rows", 0)), int(ds.get("Columns", 0))
-        manufacturer, model = _text(ds.get("Manufacturer")), _text(ds.get("ManufacturerModelName"))
-    except Exception as err:  # a malformed header value
+        _, rows, cols = check_image_header(path, ds)
+        check_pixel_data(path, ds)
+        return _Header(
+            width=cols,
+            height=rows,
+            photometric=str(ds.PhotometricInterpretation).strip(),
+            transfer_syntax=_syntax(ds),
+            manufacturer=_text(ds.get("Manufacturer")),
+            model=_text(ds.get("ManufacturerModelName")),
+            patient_id=_text(ds.get("PatientID")),
+            laterality=_text(ds.get("ImageLaterality")) or _text(ds.get("Laterality")),
+            view_position=_text(ds.get("ViewPosition")),
+        )
+    except BadInputError:
+        raise
+    except Exception as err:  # a malformed header value that pydicom only parses on access
         raise BadInputError(path, f"unreadable DICOM header: {err}", "unreadable_dicom") from None
-    if photometric not in GREYSCALE:
+
+
+def _no_pixel_data(path: Path, ds: pydicom.Dataset) -> None:
+    """No pixel data: a file cut inside its header (no image description either), or really none."""
+    size = os.path.getsize(path)
+    sop = getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
+    image_class = "Image" in str(getattr(sop, "name", "")) or sop is None
+    if image_class and ("Rows" not in ds or "Columns" not in ds):
         raise BadInputError(
             path,
-            f"photometric interpretation {photometric or '(missing)'!r} is not greyscale ({', '.join(GREYSCALE)})",
-            "unknown_photometric",
+            f"file is truncated: it ends after {size} bytes, before the image description (Rows, "
+            "Columns) and the pixel data",
+            "truncated_dicom",
         )
-    if rows <= 0 or cols <= 0:
-        raise BadInputError(
-            path, f"image size {cols}x{rows} in the header is not positive", "unreadable_dicom"
-        )
-    if not _encapsulated(ds):
-        _check_pixel_length(path, ds, rows, cols)
-    return _Header(cols, rows, photometric, _syntax(ds), manufacturer, model)
+    raise BadInputError(path, f"DICOM file has no pixel data ({size} bytes)", "no_pixel_data")
 
 
 def _syntax(ds: pydicom.Dataset) -> str:
     return str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "") or "")
 
 
-def _encapsulated(ds: pydicom.Dataset) -> bool:
-    uid = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    return bool(uid is not None and uid.is_compressed)
-
-
-def _check_pixel_length(path: Path, ds: pydicom.Dataset, rows: int, cols: int) -> None:
-    """Uncompressed pixel data must hold every pixel, and the file must hold all of it."""
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    bits = int(ds.get("BitsAllocated", 16) or 16)
-    expected = rows * cols * frames * samples * math.ceil(bits / 8)
-    element = ds.get_item("PixelData", keep_deferred=True)
-    if isinstance(element, RawDataElement) and element.value is None:  # deferred: count what the file holds
-        stored = min(element.length, max(0, os.path.getsize(path) - element.value_tell))
-    else:
-        stored = len(element.value or b"")
-    if stored < expected:
+def _cross_check(path: Path, header: _Header, patient_id: str, view: str) -> None:
+    """The header's PatientID, laterality and view position, where present, must match the name."""
+    found = []
+    if header.patient_id is not None and not _same_id(header.patient_id, patient_id):
+        found.append(f"PatientID {header.patient_id!r} (file name: {patient_id!r})")
+    side = (header.laterality or "").upper()
+    if side in ("R", "L") and view[:1] in ("R", "L") and side != view[0]:
+        found.append(f"laterality {side!r} (file name: {view[0]!r})")
+    position = (header.view_position or "").upper()
+    if position and len(view) > 1 and position != view[1:]:
+        found.append(f"ViewPosition {position!r} (file name: {view[1:]!r})")
+    if found:
         raise BadInputError(
-            path,
-            f"pixel data has {stored} bytes, {cols}x{rows}x{frames} frame(s) at {bits} bits need {expected}"
-            " (truncated file?)",
-            "truncated_pixel_data",
+            path, f"DICOM header contradicts the file name: {'; '.join(found)}", "header_mismatch"
         )
+
+
+def _same_id(a: str, b: str) -> bool:
+    """Equal ids; digit ids also when only leading zeros differ (``1`` and ``00001``)."""
+    a, b = a.strip(), b.strip()
+    return a == b or (a.isdigit() and b.isdigit() and int(a) == int(b))
 
 
 def _text(value: Any) -> str | None:
@@ -234,15 +277,12 @@ def _metadata_path(patient: _Patient, opts: _Options) -> Path | None:
     folders = sorted({p.parent for paths in patient.files.values() for p in paths})
     for folder in [*folders, opts.root]:
         if (folder / name).is_file():
-            return folder / name
+            return check_inside(opts.root, folder / name, opts.allow_outside_links)
     return None
 
 
 def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BadInputError(path, f"metadata is not readable UTF-8 JSON: {err}", "bad_metadata") from None
+    data = load_json(path, kind="bad_metadata")  # size, nesting and number limits
     if not isinstance(data, dict):
         raise BadInputError(
             path, f"metadata must be a JSON object, got {type(data).__name__}", "bad_metadata"
@@ -375,7 +415,10 @@ def _verified_views(patient: _Patient, opts: _Options) -> tuple[dict[str, Path],
             continue
         path = patient.files[view][0]
         try:
+            check_inside(opts.root, path, opts.allow_outside_links)
             header = _verify(path, opts.verify)
+            if header is not None and opts.check_tags:
+                _cross_check(path, header, patient.patient_id, view)
         except BadInputError as err:
             opts.policy.handle(err)
             bad += 1
@@ -386,6 +429,12 @@ def _verified_views(patient: _Patient, opts: _Options) -> tuple[dict[str, Path],
     return views, headers, bad
 
 
+def _count_dropped(patient: _Patient, opts: _Options) -> None:
+    """A skipped patient takes all its view files with it: count them, not just the bad one."""
+    opts.policy.count("patients_dropped")
+    opts.policy.count("images_dropped", sum(len(paths) for paths in patient.files.values()))
+
+
 def _build_case(patient: _Patient, opts: _Options) -> ClassificationCase | None:
     """One validated case, or ``None`` when bad view files (already reported) left it incomplete."""
     pid = patient.patient_id
@@ -394,6 +443,7 @@ def _build_case(patient: _Patient, opts: _Options) -> ClassificationCase | None:
     views, headers, bad = _verified_views(patient, opts)
     if bad and (not opts.allow_missing_views or not views):
         opts.policy.count("patients_dropped_for_bad_images")
+        _count_dropped(patient, opts)
         log.warning("mammography: patient %s dropped: %d bad view file(s)", pid, bad)
         return None
     meta: dict[str, Any] = {}
@@ -458,6 +508,8 @@ def _options(
     metadata_name: str | None,
     metadata_keys: Mapping[str, str] | None,
     verify_images: str,
+    check_header_tags: bool,
+    allow_outside_links: bool,
 ) -> _Options:
     """Validate the reader's options: a wrong option is a ValueError before any file is read."""
     if verify_images not in VERIFY_MODES:
@@ -489,6 +541,8 @@ def _options(
         metadata_name=metadata_name,
         keys={**METADATA_KEYS, **dict(metadata_keys or {})},
         verify=verify_images,
+        check_tags=check_header_tags,
+        allow_outside_links=allow_outside_links,
     )
 
 
@@ -505,6 +559,8 @@ def read_mammography(
     metadata_name: str | None = METADATA_NAME,
     metadata_keys: Mapping[str, str] | None = None,
     verify_images: str = "header",
+    check_header_tags: bool = True,
+    allow_outside_links: bool = False,
 ) -> list[ClassificationCase]:
     """Read every patient under ``root`` (``**/<patient>_<VIEW>.dcm`` + ``<patient>.json``), by id.
 
@@ -517,7 +573,10 @@ def read_mammography(
     under ``root``), ``None``: none; ``metadata_keys``: our field -> JSON key (``birads``, ``device``,
     ``model``, ``pathology``, ``lesions``, ``lesion_view``, ``lesion_points``). ``verify_images``:
     ``none`` (names only), ``header`` (open without decoding; lesion points are then also checked
-    against the image size) or ``full`` (also decode every view).
+    against the image size) or ``full`` (also decode every view). ``check_header_tags``: with
+    ``header``/``full``, a header ``PatientID``, ``ImageLaterality``/``Laterality`` or
+    ``ViewPosition`` that contradicts the file name is bad input (each checked only when present).
+    ``allow_outside_links``: follow symbolic links (files, folders) whose target is outside ``root``.
     """
     root = Path(root)
     if not root.is_dir():
@@ -534,8 +593,10 @@ def read_mammography(
         metadata_name=metadata_name,
         metadata_keys=metadata_keys,
         verify_images=verify_images,
+        check_header_tags=check_header_tags,
+        allow_outside_links=allow_outside_links,
     )
-    files = _dicom_files(root)
+    files = _dicom_files(opts)
     if not files:
         raise FileNotFoundError(f"no DICOM files (*{DICOM_SUFFIX}) under mammography dataset root {root}")
     patients = _group_by_patient(files, opts)
@@ -545,6 +606,7 @@ def read_mammography(
             case = _build_case(patients[pid], opts)
         except BadInputError as err:
             policy.handle(err)
+            _count_dropped(patients[pid], opts)
             continue
         if case is not None:
             cases.append(case)
