@@ -14,6 +14,7 @@ from aihub_bench.data.classification import (
     ClassificationDataset,
     fit_and_pad,
     jpeg_roundtrip,
+    load_view,
 )
 from aihub_bench.data.folds import stratified_group_folds
 from aihub_bench.data.splits import LeakageError
@@ -57,6 +58,18 @@ def test_fit_and_pad_keeps_the_aspect_ratio_and_centres() -> None:
     rows = np.flatnonzero(out[:, 16, 0] > 0.5)
     assert (rows.min(), rows.max()) == (8, 23)  # 40x20 -> 32x16, 8 rows of padding each side
     assert out[0, 0, 0] == 0.0
+
+
+def test_a_sixteen_bit_png_view_is_scaled_not_clipped_to_white(tmp_path: Path) -> None:
+    """A 16-bit greyscale fundus PNG: value / 65535, not Pillow's clip to 255 (all white)."""
+    grey = np.tile(np.array([0, 12850, 25700, 65535], np.uint16), (8, 2))  # 0, 50, 100, 255 in 8 bits
+    path = tmp_path / "General_Normal_0001_L.png"
+    Image.fromarray(grey).save(path)
+    assert Image.open(path).mode.startswith("I")
+    view = load_view(path)
+    assert view.shape == (8, 8, 3) and view.dtype == np.float32
+    np.testing.assert_allclose(view[0, :4, 0], [0.0, 50 / 255, 100 / 255, 1.0], atol=1e-6)
+    assert np.all(view[..., 0] == view[..., 2])
 
 
 def test_jpeg_roundtrip_is_lossy_and_lower_quality_loses_more() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -233,7 +235,7 @@ BAD_INPUT = [
     (_not_an_image, "unreadable_image", "header", "unreadable image"),
     (_duplicate, "duplicate_image", "header", "duplicate image"),
     (_no_file_name_column, "bad_sheet", "none", "the first row has no file-name column 'file_name'"),
-    (_corrupt_sheet, "bad_sheet", "none", "cannot read the spreadsheet"),
+    (_corrupt_sheet, "bad_sheet", "none", "cannot read the workbook"),
     (_eye_mismatch, "eye_mismatch", "none", "file name says eye"),
 ]
 
@@ -268,6 +270,78 @@ def test_ignores_hidden_files(ds: Path) -> None:
     policy = ErrorPolicy("raise")
     read_fundus(ds, policy)
     assert policy.stats["ignored_hidden_files"] == 1
+
+
+def _restamp_dimension(path: Path, ref: str) -> None:
+    """Rewrite the sheet XML's ``<dimension ref=...>`` (as a stale writer would leave it)."""
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i) for i in src.infolist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = re.sub(
+        r'<dimension ref="[^"]*"', f'<dimension ref="{ref}"', xml
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, body in members.items():
+            dst.writestr(name, body)
+
+
+def test_a_stale_sheet_dimension_hides_no_rows(ds: Path) -> None:
+    _restamp_dimension(ds / "metadata.xlsx", "A1:E3")
+    policy = ErrorPolicy("raise")
+    cases = read_fundus(ds, policy)
+    assert len(cases) > 2 and policy.stats["not_in_sheet"] == 0
+    assert all(c.meta["device"] and c.meta["sheet_eye"] == c.meta["eye"] for c in cases)  # columns F, G too
+
+
+def test_unknown_sheet_codes_are_counted_not_mismatches(ds: Path) -> None:
+    """A code or kind the reader does not know (a Korean word) is not checked against the name."""
+
+    def korean(rows: list[list]) -> None:
+        for row in rows[1:]:
+            row[2], row[3] = "일반", "정상" if "Normal" in row[1] else "녹내장"
+
+    _edit_sheet(ds, korean)
+    policy = ErrorPolicy("raise")
+    cases = read_fundus(ds, policy)
+    assert policy.stats["sheet_code_unrecognised"] == len(cases) == policy.stats["sheet_kind_unrecognised"]
+
+
+def test_a_sixteen_bit_png_passes_both_checks(ds: Path) -> None:
+    jpg = _first(ds)
+    grey = np.full((32, 32), 40000, np.uint16)
+    Image.fromarray(grey).save(jpg.with_suffix(".png"))
+    jpg.unlink()
+    for verify in ("header", "full"):
+        cases = read_fundus(ds, ErrorPolicy("raise"), verify_images=verify)
+        assert jpg.with_suffix(".png") in [c.views["fundus"] for c in cases]
+
+
+def _link_out(ds: Path, outside: Path) -> Path:
+    image = _first(ds, "General_Glaucoma")
+    outside.mkdir()
+    shutil.move(image, outside / image.name)
+    image.symlink_to(outside / image.name)
+    return image
+
+
+def test_links_inside_the_root_are_read_and_outside_links_only_when_allowed(ds: Path, tmp_path: Path) -> None:
+    n = len(read_fundus(ds, ErrorPolicy("raise")))
+    image = _link_out(ds, tmp_path / "elsewhere")
+    with pytest.raises(BadInputError, match="outside the dataset root") as info:
+        read_fundus(ds, ErrorPolicy("raise"))
+    assert info.value.kind == "link_outside_root" and info.value.path == str(image)
+    assert len(read_fundus(ds, ErrorPolicy("raise"), allow_outside_links=True)) == n
+    shutil.move(tmp_path / "elsewhere" / image.name, ds / "kept.bin")  # the link now stays inside
+    image.unlink()
+    image.symlink_to(ds / "kept.bin")
+    assert len(read_fundus(ds, ErrorPolicy("raise"))) == n
+
+
+def test_a_folder_link_loop_is_walked_once(ds: Path) -> None:
+    n = len(read_fundus(ds, ErrorPolicy("raise")))
+    (ds / "General" / "again").symlink_to(ds, target_is_directory=True)
+    policy = ErrorPolicy("raise")
+    assert len(read_fundus(ds, policy)) == n and policy.stats["ignored_repeated_folders"] == 1
 
 
 # ------------------------------------------------------------------------------------------ twin

@@ -1,8 +1,11 @@
 """Read the fundus release (or its synthetic twin) into ``ClassificationCase`` records, one per eye image.
 
 Every ``.jpg``/``.jpeg``/``.png`` under the root is parsed by its file name (the folder layout is not
-known [A]); the metadata sheet (``.xlsx``), when there is one, is joined by file name. Bad input is
-an error naming the file and reason, or (``on_error=skip``) a counted skip of that image.
+known [A]); the metadata sheet (``.xlsx``), when there is one, is joined by file name and
+cross-checked against it (kind, code, eye). Bad input is an error naming the file and reason, or
+(``on_error=skip``) a counted skip of that image (or of the sheet, keeping the images).
+Symbolic links leading outside the root (an image, a folder, the sheet) are refused unless
+``allow_outside_links``.
 """
 
 from __future__ import annotations
@@ -10,18 +13,17 @@ from __future__ import annotations
 import logging
 import os
 import re
-import struct
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from aihub_bench.datasets.fundus.layout import (
+    CODE_NAMES,
     DEFAULT_FILE_PATTERN,
     IMAGE_SUFFIXES,
+    KINDS,
     NAME_FIELDS,
     FundusName,
     FundusTask,
@@ -31,23 +33,16 @@ from aihub_bench.datasets.fundus.layout import (
     parse_file_name,
     resolve_task,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy
-from aihub_bench.formats.images import check_image
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
+from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.xlsx import open_xlsx
 from aihub_bench.records import ClassificationCase
 
 log = logging.getLogger(__name__)
 
 VERIFY_MODES = ("none", "header", "full")
 GROUP_KEYS = ("person", "image")
-_IMAGE_ERRORS = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    struct.error,
-    Image.DecompressionBombError,
-)
+_HIDDEN_DIRS = ("__MACOSX",)
 
 
 @dataclass
@@ -65,22 +60,68 @@ class _Sheet:
 # ------------------------------------------------------------------------------------------ files
 
 
-def _image_files(root: Path, policy: ErrorPolicy) -> list[Path]:
-    """Image files under ``root`` in sorted order; hidden files and folders (``._x.jpg``) are counted."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        hidden_dirs = [d for d in dirs if d.startswith(".") or d == "__MACOSX"]
-        dirs[:] = sorted(d for d in dirs if d not in hidden_dirs)
-        for name in sorted(files):
-            if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
-                continue
-            if name.startswith("."):
-                policy.count("ignored_hidden_files")
-                continue
-            found.append(Path(folder) / name)
-        if hidden_dirs:
-            policy.count("ignored_hidden_folders", len(hidden_dirs))
-    return found
+@dataclass
+class _Walk:
+    """Finds image files under ``root``; symbolic links leading outside it are bad input."""
+
+    root: Path
+    policy: ErrorPolicy
+    allow_outside_links: bool
+    seen: set[str] = field(default_factory=set)  # real paths of walked folders (link loops)
+
+    def images(self) -> list[Path]:
+        """Image files, depth first in sorted order; hidden files and folders (``._x.jpg``) are counted."""
+        found: list[Path] = []
+        pending = [self.root]  # a stack, not recursion: release trees may nest deeply
+        while pending:
+            found.extend(self._folder(pending.pop(), pending))
+        return found
+
+    def _folder(self, folder: Path, pending: list[Path]) -> list[Path]:
+        """The folder's image files; its sub-folders go onto ``pending`` (first one on top)."""
+        real = os.path.realpath(folder)
+        if real in self.seen:  # a folder link to a folder already walked: its files are not new
+            self.policy.count("ignored_repeated_folders")
+            return []
+        self.seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as err:
+            self.policy.handle(BadInputError(folder, f"cannot list the folder: {err}", "unreadable_folder"))
+            return []
+        folders = [Path(e.path) for e in entries if e.is_dir() and self._is_visible_folder(e)]
+        pending.extend(reversed([f for f in folders if self._inside(f)]))
+        return [
+            Path(e.path)
+            for e in entries
+            if not e.is_dir() and self._is_image(e) and self._inside(Path(e.path))
+        ]
+
+    def _is_image(self, entry: os.DirEntry) -> bool:
+        if os.path.splitext(entry.name)[1].lower() not in IMAGE_SUFFIXES:
+            return False
+        if entry.name.startswith("."):
+            self.policy.count("ignored_hidden_files")
+            return False
+        return True
+
+    def _is_visible_folder(self, entry: os.DirEntry) -> bool:
+        if entry.name.startswith(".") or entry.name in _HIDDEN_DIRS:
+            self.policy.count("ignored_hidden_folders")
+            return False
+        return True
+
+    def _inside(self, path: Path) -> bool:
+        """Whether ``path`` stays inside the root with links resolved; if not, the error is handled."""
+        try:
+            check_inside(self.root, path, self.allow_outside_links)
+        except BadInputError as err:
+            # a folder's files are never listed (nothing outside the root is read), so the skip is
+            # counted once for the folder
+            what = "; none of the folder's images is read" if path.is_dir() else ""
+            self.policy.handle(BadInputError(err.path, err.reason + what, err.kind))
+            return False
+        return True
 
 
 def _parse_names(
@@ -98,19 +139,11 @@ def _parse_names(
 
 
 def _verify(path: Path, mode: str) -> None:
-    """Raise BadInputError when the image cannot be opened (header) or decoded (full)."""
-    if mode == "none":
-        return
-    try:
-        if mode == "full":
-            check_image(path)
-            return
-        with Image.open(path) as im:  # header: opening reads the size without decoding pixels
-            _ = im.size
-    except BadInputError:
-        raise
-    except _IMAGE_ERRORS as err:
-        raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
+    """Raise BadInputError when the image header (header) or its pixels (full) cannot be read."""
+    if mode == "header":
+        read_image_header(path)  # no pixel decoding; refuses decompression bombs
+    elif mode == "full":
+        check_image(path)
 
 
 # ------------------------------------------------------------------------------------------ sheet
@@ -153,15 +186,13 @@ def _sheet_stem(value: Any) -> str:
 
 
 def _read_sheet(path: Path, columns: Mapping[str, str], policy: ErrorPolicy) -> _Sheet:
-    """Parse the first worksheet (first row = headers); a broken sheet raises ``bad_sheet``."""
-    from openpyxl import load_workbook  # only readers that have a sheet pay for the import
+    """Parse the first worksheet (first row = headers); a broken sheet raises ``bad_sheet``.
 
-    # openpyxl fails in many ways on a damaged or mislabelled file (zip, XML, not-an-xlsx errors):
-    # whatever it raises, the sheet is the bad input
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as err:
-        raise BadInputError(path, f"cannot read the spreadsheet: {err}", "bad_sheet") from err
+    ``open_xlsx`` refuses zip bombs and padded XML before parsing and resets stale dimensions.
+    """
+    workbook = open_xlsx(path, "bad_sheet")
+    # openpyxl fails in many ways on a damaged file (zip, XML errors): whatever it raises, the
+    # sheet is the bad input
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         headers = [_header_text(h) for h in next(rows, ())]
@@ -172,7 +203,7 @@ def _read_sheet(path: Path, columns: Mapping[str, str], policy: ErrorPolicy) -> 
     except BadInputError:
         raise
     except Exception as err:
-        raise BadInputError(path, f"cannot read the spreadsheet: {err}", "bad_sheet") from err
+        raise BadInputError(path, f"cannot read the workbook: {err}", "bad_sheet") from err
     finally:
         workbook.close()
     return _Sheet(path, parsed)
@@ -192,18 +223,18 @@ def _column_index(
             "bad_sheet",
         )
     index = {}
-    for field, header in columns.items():
+    for name, header in columns.items():
         if _header_text(header) in position:
-            index[field] = position[_header_text(header)]
+            index[name] = position[_header_text(header)]
         else:
-            policy.count(f"sheet_missing_column/{field}")
+            policy.count(f"sheet_missing_column/{name}")
     return index
 
 
 def _add_row(
     parsed: dict[str, _SheetRow], number: int, row: Sequence[Any], index: dict[str, int], policy: ErrorPolicy
 ) -> None:
-    values = {field: _cell(row[i]) if i < len(row) else None for field, i in index.items()}
+    values = {name: _cell(row[i]) if i < len(row) else None for name, i in index.items()}
     name = values.pop("file_name")
     if name is None or name == "":
         if any(v not in (None, "") for v in row):
@@ -217,19 +248,48 @@ def _add_row(
 
 
 def _sheet_meta(path: Path, name: FundusName, sheet: _Sheet, row: _SheetRow, policy: ErrorPolicy) -> dict:
-    """The row's fields for ``meta``; an eye that contradicts the file name raises ``eye_mismatch``."""
+    """The row's fields for ``meta``; a kind, code or eye that contradicts the file name is an error."""
     meta: dict[str, Any] = {"sheet_row": row.number}
-    for field, value in row.values.items():
-        meta[f"sheet_{field}" if field in NAME_FIELDS else field] = value
+    for field_name, value in row.values.items():
+        meta[f"sheet_{field_name}" if field_name in NAME_FIELDS else field_name] = value
+    where = f"{sheet.path.name} row {row.number}"
+    for field_name in _KNOWN_LABELS:
+        _check_label(path, field_name, getattr(name, field_name), row.values.get(field_name), where, policy)
     raw_eye = row.values.get("eye")
     if raw_eye not in (None, ""):
         eye = normalise_eye(raw_eye)
         if eye is None:
             policy.count("sheet_eye_unrecognised")
         elif eye != name.eye:
-            reason = f"file name says eye {name.eye} but {sheet.path.name} row {row.number} says {raw_eye!r}"
+            reason = f"file name says eye {name.eye} but {where} says {raw_eye!r}"
             raise BadInputError(path, reason, "eye_mismatch")
     return meta
+
+
+# The sheet's kind and code cells are cross-checked only against values the reader knows.
+_KNOWN_LABELS: dict[str, frozenset[str]] = {
+    "kind": frozenset(k.casefold() for k in KINDS),
+    "code": frozenset(c.casefold() for c in CODE_NAMES),
+}
+
+
+def _check_label(
+    path: Path, field_name: str, in_name: str, cell: Any, where: str, policy: ErrorPolicy
+) -> None:
+    """A sheet ``kind``/``code`` naming another known value than the file name is ``label_mismatch``.
+
+    Values the reader does not know (a Korean spelling, a free-text code) are counted, not errors.
+    """
+    if cell in (None, ""):
+        return
+    value = str(cell).strip().casefold()
+    if value == in_name.casefold():
+        return
+    if value not in _KNOWN_LABELS[field_name]:
+        policy.count(f"sheet_{field_name}_unrecognised")
+        return
+    reason = f"file name says {field_name} {in_name} but {where} says {cell!r}"
+    raise BadInputError(path, reason, "label_mismatch")
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -313,6 +373,7 @@ def read_fundus(
     metadata_sheet: str | None = "*.xlsx",
     sheet_columns: Mapping[str, str] | None = None,
     verify_images: str = "header",
+    allow_outside_links: bool = False,
 ) -> list[ClassificationCase]:
     """One case per image of a binary fundus task under ``root``, sorted by file name.
 
@@ -322,8 +383,10 @@ def read_fundus(
     ``group_by``: ``person`` (kind + code + serial: both eyes together) or ``image``.
     ``metadata_sheet``: a glob under ``root`` (first sorted match; searched recursively when the top
     level has none), a path, or ``None``; ``sheet_columns`` maps our fields to its headers.
-    ``verify_images``: ``none``, ``header`` (opens; catches non-images) or ``full`` (decodes every
-    pixel; catches truncation). Only images of the task are verified and checked for duplicates and
+    ``verify_images``: ``none``, ``header`` (reads the header; catches non-images and decompression
+    bombs) or ``full`` (decodes every pixel; catches truncation).
+    ``allow_outside_links``: follow symbolic links (images, folders, the sheet) whose target lies
+    outside ``root``; by default they are bad input (``link_outside_root``). Only images of the task are verified and checked for duplicates and
     sheet conflicts; a name that matches no pattern is bad input whatever it holds.
     """
     root = Path(root)
@@ -334,7 +397,7 @@ def read_fundus(
     spec = resolve_task(task, kind, negative_codes, positive_codes)
     pattern = compile_pattern(file_pattern)
     columns = merge_sheet_columns(sheet_columns)
-    files = _image_files(root, policy)
+    files = _Walk(root, policy, allow_outside_links).images()
     if not files:
         raise FileNotFoundError(
             f"no fundus images under {root}: expected .jpg/.png files named like {file_pattern!r}"
@@ -343,7 +406,7 @@ def read_fundus(
     chosen = _select(named, spec, policy)
     if not chosen:
         raise _no_task_images(root, spec, file_pattern, named)
-    sheet = _load_sheet(root, metadata_sheet, columns, policy)
+    sheet = _load_sheet(root, metadata_sheet, columns, policy, allow_outside_links)
     builder = _Builder(spec, policy, group_by, verify_images, sheet)
     cases = []
     for path, name in chosen:
@@ -361,17 +424,27 @@ def read_fundus(
 
 
 def _load_sheet(
-    root: Path, metadata_sheet: str | None, columns: Mapping[str, str], policy: ErrorPolicy
+    root: Path,
+    metadata_sheet: str | None,
+    columns: Mapping[str, str],
+    policy: ErrorPolicy,
+    allow_outside_links: bool,
 ) -> _Sheet | None:
     path = _find_sheet(root, metadata_sheet)
     if path is None:
         policy.count("no_sheet")
         return None
     try:
+        if _lexically_inside(root, path):  # a path the user gave outside the root is their choice
+            check_inside(root, path, allow_outside_links)
         return _read_sheet(path, columns, policy)
     except BadInputError as err:
         policy.handle(err)  # skip mode: go on without the sheet
         return None
+
+
+def _lexically_inside(root: Path, path: Path) -> bool:
+    return Path(os.path.abspath(root)) in Path(os.path.abspath(path)).parents
 
 
 def _count(cases: list[ClassificationCase], spec: FundusTask, policy: ErrorPolicy) -> None:
