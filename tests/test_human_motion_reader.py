@@ -404,8 +404,9 @@ BAD_INPUT = {
     "bad_bbox_no_joints": ("bad_bbox", _json_edit(_no_joints_no_box), 11, 1),
     "missing_image_entry": ("missing_image_entry", _json_edit(_unjoinable), 12, 1),
     "missing_frame": ("missing_frame", _delete_jpeg, 11, 1),
-    "unreadable_video": ("unreadable_video", _garbage_video, 9, 1),
-    "short_video": ("unreadable_video", _short_video, 9, 1),
+    # a failed video costs each of the clip's 3 frames, counted per frame
+    "unreadable_video": ("unreadable_video", _garbage_video, 9, 3),
+    "short_video": ("unreadable_video", _short_video, 9, 3),
     "path_escape": ("path_escape", _json_edit(_escape), 11, 1),
     "bad_3d": ("bad_3d", _bad_3d, 12, 1),
     "duplicate_image_entry": ("duplicate_image_entry", _json_edit(_duplicate_entry), 12, 1),
@@ -473,3 +474,67 @@ def test_extract_frames_directly(tmp_path: Path) -> None:
     assert err.value.kind == "unreadable_video" and str(video) in str(err.value) and "40" in err.value.reason
     with pytest.raises(BadInputError, match="clip_missing.mp4"):
         extract_frames(tmp_path / "clip_missing.mp4", [0], tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------ links, verify
+
+
+def _clip_folder(root: Path, clip: str = "2-1_001-C01") -> Path:
+    return root / f"이미지/image_action_2/image_2-1/2-1/{clip}"
+
+
+def _move_and_link(path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(path, target)
+    path.symlink_to(target, target_is_directory=target.is_dir())
+
+
+def test_links_inside_the_root_are_followed(ds: Path) -> None:
+    """A clip folder, a frame and an annotation folder linked elsewhere inside the root read as before."""
+    folder = _clip_folder(ds)
+    _move_and_link(folder, ds / "elsewhere" / folder.name)
+    frame = _clip_folder(ds, "2-1_001-C02") / "2-1_001-C02_0001.jpg"
+    _move_and_link(frame, ds / "elsewhere" / frame.name)
+    _move_and_link(ds / ANN / "3-2", ds / "elsewhere_ann" / "3-2")
+    (ds / ANN / "2-1" / "loop").symlink_to(ds / ANN, target_is_directory=True)  # walked once, no loop
+    policy = ErrorPolicy("raise")
+    samples = _read(ds, policy)
+    assert len(samples) == 12 and policy.stats["clips"] == 4
+    assert next(s for s in samples if s.meta["clip"] == "2-1_001-C02").image_path.name == frame.name
+
+
+def test_allow_outside_links(ds: Path, tmp_path: Path) -> None:
+    folder = _clip_folder(ds)
+    _move_and_link(folder, tmp_path / "other_disk" / folder.name)
+    with pytest.raises(BadInputError) as err:
+        _read(ds)
+    assert err.value.kind == "link_outside_root" and "allow_outside_links" in err.value.reason
+    policy = ErrorPolicy("raise")
+    samples = _read(ds, policy, allow_outside_links=True)
+    assert len(samples) == 12 and policy.stats["frames_from_video"] == 3  # only VIDEO_ONLY decodes
+
+
+def test_verify_images_modes(ds: Path) -> None:
+    jpeg = _clip_folder(ds) / "2-1_001-C01_0002.jpg"
+    Image.fromarray(np.zeros((H, W + 8, 3), np.uint8)).save(jpeg)
+    assert len(_read(ds, verify_images="none")) == 12  # the file is not opened
+    for mode in ("header", "full"):
+        with pytest.raises(BadInputError) as err:
+            _read(ds, verify_images=mode)
+        assert err.value.kind == "size_mismatch" and err.value.path == str(jpeg)
+    policy = ErrorPolicy("skip")
+    samples = _read(ds, policy)
+    assert len(samples) == 11 and policy.counts == {"size_mismatch": 1}
+    assert ("2-1_001-C01", 2) not in {(s.meta["clip"], s.meta["img_no"]) for s in samples}  # not from video
+    with pytest.raises(ValueError, match="verify_images"):
+        _read(ds, verify_images="quick")
+
+
+def test_truncated_frame_needs_the_full_check(ds: Path) -> None:
+    jpeg = _clip_folder(ds) / "2-1_001-C01_0003.jpg"
+    data = jpeg.read_bytes()
+    jpeg.write_bytes(data[: len(data) * 9 // 10])  # the header (large quantisation tables) stays whole
+    assert len(_read(ds)) == 12  # the header is intact
+    with pytest.raises(BadInputError) as err:
+        _read(ds, verify_images="full")
+    assert err.value.kind == "unreadable_image" and err.value.path == str(jpeg)

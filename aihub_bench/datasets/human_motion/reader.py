@@ -23,6 +23,12 @@ Choices made here, all counted in ``policy.stats``:
   ``meta["skipped_people"]``), a frame, or a whole clip (unreadable annotation file). A video that
   cannot be opened, decoded or is too short drops every frame of the clip that needed it, including
   frames cached before the failure, so a second read gives the same records.
+* Every JSON goes through :func:`aihub_bench.formats.safe_json.load_json` (huge integers, NaN and
+  deep nesting are ``bad_json``); a clip with an empty ``images[]`` or ``annotations[]`` is
+  ``empty_clip``. Frame JPEGs on disk are checked per ``verify_images`` (``header``: size against
+  the JSON, ``size_mismatch``; ``full``: decoded, truncation) and a refused one drops its frame.
+* Symbolic links (files or folders) leading outside ``root`` are refused (``link_outside_root``)
+  unless ``allow_outside_links``; folder links inside the root are walked, each real folder once.
 * [A] 3D: ``<root>/<annotation_3d_dir>/<annotation_3d_name>`` per take, a JSON object whose
   ``annotations[]`` entries hold ``img_no`` and ``keypoints_3d_key`` (J x 3 numbers, flat or nested);
   they are matched to a frame by ``img_no`` and to its people by order, and used only where the
@@ -31,13 +37,12 @@ Choices made here, all counted in ``policy.stats``:
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,13 +69,17 @@ from aihub_bench.datasets.human_motion.video import (
     probe_video,
     video_frame_index,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy, resolve_inside
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
+from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.safe_json import load_json
 from aihub_bench.records import KeypointSample
 
 log = logging.getLogger(__name__)
 
 FRAME_MODES = ("auto", "images", "video")
 BBOX_FORMATS = ("auto", "xyxy", "xywh")
+VERIFY_MODES = ("none", "header", "full")
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # larger coordinates would become inf in the records
 JOINT_TOLERANCE = 1.0  # pixels a visible joint may lie outside the image
 MIN_BOX_SIZE = 1.0  # pixels: narrower or lower boxes (after clipping) are degenerate
 THREE_D_CACHE_TAKES = 4  # 3D files kept in memory (clips are read take by take)
@@ -81,6 +90,11 @@ THREE_D_CACHE_TAKES = 4  # 3D files kept in memory (clips are read take by take)
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_coord(value: Any) -> bool:
+    """A finite number that stays finite as float32 (the records' dtype)."""
+    return _is_number(value) and abs(value) <= FLOAT32_MAX
 
 
 def _as_int(value: Any) -> int | None:
@@ -152,6 +166,8 @@ class _Options:
     annotation_3d_dir: str
     annotation_3d_name: str
     keypoints_3d_key: str
+    verify_images: str = "header"
+    allow_outside_links: bool = False
 
 
 @dataclass
@@ -188,14 +204,6 @@ class _Frame:
 # ------------------------------------------------------------------------------------------ parsing
 
 
-def _load_json(path: Path, kind: str) -> Any:
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            return json.load(f)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        raise BadInputError(path, f"cannot read the JSON: {err}", kind) from err
-
-
 def _sections(path: Path, data: Any) -> tuple[list, list]:
     if not isinstance(data, dict):
         raise BadInputError(
@@ -227,10 +235,10 @@ def _parse_keypoints(path: Path, where: str, values: Any, num_joints: int) -> np
             reason = f"{where}: {_joint_name(j, num_joints)} has flag {flag!r}; flags are 0 absent, 1 occluded, 2 visible"
             raise BadInputError(path, reason, "bad_flag")
         if flag_int == 0:
-            out[j] = (x if _is_number(x) else 0.0, y if _is_number(y) else 0.0, 0.0)
+            out[j] = (x if _is_coord(x) else 0.0, y if _is_coord(y) else 0.0, 0.0)
             continue
-        if not (_is_number(x) and _is_number(y)):
-            reason = f"{where}: {_joint_name(j, num_joints)} (flag {flag_int}) has non-numeric coordinates ({x!r}, {y!r})"
+        if not (_is_coord(x) and _is_coord(y)):
+            reason = f"{where}: {_joint_name(j, num_joints)} (flag {flag_int}) has non-numeric or out-of-range coordinates ({x!r:.40}, {y!r:.40})"
             raise BadInputError(path, reason, "bad_keypoints")
         out[j] = (x, y, flag_int)
     return out
@@ -299,40 +307,84 @@ class _Reader:
         self.image_root = root / image_dir
         self.video_root = root / video_dir
         self._folders: dict[str, Path] | None = None
+        self._refused: dict[str, BadInputError] = {}  # clip -> why its (linked) frame folder is refused
         self._videos: dict[str, Path] | None = None
-        self._listing: tuple[str, set[str]] = ("", set())
+        self._listing: tuple[str, set[str], set[str]] = ("", set(), set())  # clip, file names, links
         self._3d: OrderedDict[str, dict[int, list[np.ndarray]] | None] = OrderedDict()
+
+    # ---------------------------------------------------------------- links
+
+    def _inside(self, path: Path | str) -> None:
+        """Refuse (``link_outside_root``) a path whose symbolic links lead outside the root."""
+        check_inside(self.root, path, self.opt.allow_outside_links)
+
+    def walk(self, top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+        """``os.walk`` that skips hidden folders and follows folder links only where they stay inside
+        the root (once per real folder); a link leading outside is refused, naming it.
+
+        The caller may prune ``dirs`` before the links among the rest are checked.
+        """
+        seen: set[str] = set()
+        for folder, dirs, files in os.walk(top, followlinks=True):
+            real = os.path.realpath(folder)
+            if real in seen:  # a link back to a folder already walked
+                dirs[:] = []
+                continue
+            seen.add(real)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
+            yield folder, dirs, files
+            dirs[:] = [d for d in dirs if self._link_ok(Path(folder) / d)]
+
+    def _link_ok(self, path: Path) -> bool:
+        if not path.is_symlink():
+            return True
+        try:
+            self._inside(path)
+        except BadInputError as err:
+            self.policy.handle(err)
+            return False
+        return True
 
     # ---------------------------------------------------------------- indexes (built once, lazily)
 
     @property
     def frame_folders(self) -> dict[str, Path]:
-        """Clip name -> its frame folder: one walk under ``image_dir`` that never enters a clip folder."""
+        """Clip name -> its frame folder: one walk under ``image_dir`` that never enters a clip folder.
+
+        A clip folder that is a link leading outside the root is kept aside in ``_refused``: its
+        frames are refused one by one when the clip is read (the unit a skip drops).
+        """
         if self._folders is None:
             folders: dict[str, Path] = {}
-            for folder, dirs, _files in os.walk(self.image_root):
+            for folder, dirs, _files in self.walk(self.image_root):
                 keep = []
-                for d in sorted(dirs):
-                    if d.startswith(".") or d == "__MACOSX":
-                        continue
+                for d in dirs:
                     if parse_clip_name(d, self.opt.clip_pattern) is None:
                         keep.append(d)
-                    elif d in folders:
+                    elif d in folders or d in self._refused:
                         self.policy.count("duplicate_frame_folder")
                     else:
-                        folders[d] = Path(folder) / d
+                        self._add_folder(folders, d, Path(folder) / d)
                 dirs[:] = keep  # prune: clip folders hold the (millions of) frames
             self._folders = folders
             self.policy.count("frame_folders", len(folders))
         return self._folders
+
+    def _add_folder(self, folders: dict[str, Path], clip: str, path: Path) -> None:
+        try:
+            if path.is_symlink():
+                self._inside(path)
+        except BadInputError as err:
+            self._refused[clip] = err
+            return
+        folders[clip] = path
 
     @property
     def videos(self) -> dict[str, Path]:
         """Video file name -> path, from one walk under ``video_dir`` (first in sorted order wins)."""
         if self._videos is None:
             videos: dict[str, Path] = {}
-            for folder, dirs, files in os.walk(self.video_root):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
+            for folder, _dirs, files in self.walk(self.video_root):
                 for name in sorted(files):
                     if name.startswith("."):
                         continue
@@ -344,23 +396,64 @@ class _Reader:
             self.policy.count("video_files", len(videos))
         return self._videos
 
-    def _jpeg(self, clip: str, basename: str) -> Path | None:
-        folder = self.frame_folders.get(clip)
-        if folder is None:
-            return None
+    def _listed(self, clip: str, folder: Path) -> tuple[set[str], set[str]]:
+        """The file names in a clip's frame folder and which of them are links (one listing per clip)."""
         if self._listing[0] != clip:
+            names: set[str] = set()
+            links: set[str] = set()
             try:
-                names = set(os.listdir(folder))
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        names.add(entry.name)
+                        if entry.is_symlink():
+                            links.add(entry.name)
             except OSError:
                 self.policy.count("unlistable_frame_folders")
-                names = set()
-            self._listing = (clip, names)
-        return folder / basename if basename in self._listing[1] else None
+            self._listing = (clip, names, links)
+        return self._listing[1], self._listing[2]
+
+    def _jpeg(self, clip: str, frame: _Frame, json_path: Path) -> Path | None:
+        """The frame's JPEG, checked per ``verify_images``; None when there is none on disk.
+
+        Raises ``BadInputError`` for a JPEG (or clip folder) that exists but cannot be used.
+        """
+        image = frame.image
+        folder = self.frame_folders.get(clip)  # builds the index, and _refused with it
+        refused = self._refused.get(clip)
+        if refused is not None:
+            raise BadInputError(refused.path, f"img_no {image.img_no}: {refused.reason}", refused.kind)
+        if folder is None:
+            return None
+        names, links = self._listed(clip, folder)
+        if image.basename not in names:
+            return None
+        jpeg = folder / image.basename
+        if image.basename in links:
+            self._inside(jpeg)
+        self._verify(jpeg, image, json_path)
+        return jpeg
+
+    def _verify(self, jpeg: Path, image: _Image, json_path: Path) -> None:
+        expect = (image.width, image.height)
+        if self.opt.verify_images == "full":
+            check_image(jpeg, expect)
+        elif self.opt.verify_images == "header":
+            size = read_image_header(jpeg)
+            if size != expect:
+                reason = (
+                    f"image is {size[0]}x{size[1]} but {json_path} annotates img_no {image.img_no} "
+                    f"as {expect[0]}x{expect[1]}"
+                )
+                raise BadInputError(jpeg, reason, "size_mismatch")
 
     # ---------------------------------------------------------------- one clip
 
     def read_clip(self, path: Path, name: ClipName) -> list[_Frame]:
-        images, annotations = _sections(path, _load_json(path, "bad_json"))
+        self._inside(path)
+        images, annotations = _sections(path, load_json(path, "bad_json"))
+        if not images or not annotations:
+            empty = "images" if not images else "annotations"
+            raise BadInputError(path, f"{empty}[] is empty: the clip has no annotated frame", "empty_clip")
         entries, bad_nos = self._images(path, images)
         frames = {no: _Frame(entry, 0) for no, entry in sorted(entries.items())}
         people = self._people(path, annotations, entries, bad_nos, frames)
@@ -380,6 +473,9 @@ class _Reader:
                 kept.append(person)
             frame.people = kept
         self.policy.count("frames_without_people", sum(f.total == 0 for f in frames.values()))
+        self.policy.count(
+            "frames_all_people_skipped", sum(f.total > 0 and not f.people for f in frames.values())
+        )
         return self._resolve(path, name, [f for f in frames.values() if f.people])
 
     def _images(self, path: Path, images: list) -> tuple[dict[int, _Image], set[int]]:
@@ -410,9 +506,9 @@ class _Reader:
         if not isinstance(img_path, str) or not img_path.strip():
             raise BadInputError(path, f"{where}: img_path must be a file name, got {img_path!r}", "bad_json")
         try:
-            resolve_inside(self.root, img_path)
-        except BadInputError as err:
-            raise BadInputError(path, f"{where}: img_path {img_path!r}: {err.reason}", "path_escape") from err
+            resolve_inside(self.root, img_path, self.opt.allow_outside_links)
+        except BadInputError as err:  # path_escape, or link_outside_root
+            raise BadInputError(path, f"{where}: img_path {img_path!r}: {err.reason}", err.kind) from err
         basename = img_path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
         if basename in ("", ".", ".."):
             raise BadInputError(path, f"{where}: img_path {img_path!r} names no file", "bad_json")
@@ -524,7 +620,11 @@ class _Reader:
         need_video = []
         for frame in frames:
             if self.opt.frames != "video":
-                jpeg = self._jpeg(name.clip, frame.image.basename)
+                try:
+                    jpeg = self._jpeg(name.clip, frame, path)
+                except BadInputError as err:  # a JPEG that is there but unusable: not replaced by video
+                    self.policy.handle(err)
+                    continue
                 if jpeg is not None:
                     frame.path, frame.source = jpeg, "image"
                     continue
@@ -561,39 +661,55 @@ class _Reader:
                 f"frames of clip {name.clip} must be decoded from {video}, but no frame cache is set: set "
                 "dataset.reader.frame_cache_dir to a writable folder (or frames=images to use only the JPEGs)"
             )
+        try:
+            self._inside(video)
+        except BadInputError as err:
+            self._drop_each(frames, err)
+            return
         folder = frame_cache_folder(
             self.opt.frame_cache_dir, name.clip, video, self.opt.annotation_fps, self.opt.first_frame_number
         )
         missing = [f for f in frames if not (folder / f.image.basename).is_file()]
-        dropped: set[int] | None = self._extract(path, video, folder, missing) if missing else set()
-        if dropped is None:  # the video failed: none of its frames is used, cached ones included, so that
-            return  # a second read (finding the frames extracted before the failure) reads the same
+        dropped: set[int] = set()
+        try:
+            if missing:
+                self._extract(path, video, folder, missing, dropped)
+        except BadInputError as err:  # the video failed: none of its frames is used, cached ones included,
+            # so that a second read (finding the frames extracted before the failure) reads the same
+            self._drop_each([f for f in frames if f.image.img_no not in dropped], err)
+            return
         for frame in frames:
             target = folder / frame.image.basename
             if frame.image.img_no not in dropped and target.is_file():
                 frame.path, frame.source = target, "video"
 
-    def _extract(self, path: Path, video: Path, folder: Path, frames: list[_Frame]) -> set[int] | None:
-        """Decode ``frames`` into ``folder``: the img_nos that could not be had, None when the video failed."""
-        dropped: set[int] = set()
-        try:
-            info = probe_video(video)
-            by_index: dict[int, list[_Frame]] = {}
-            for frame in frames:
-                try:
-                    by_index.setdefault(self._video_index(path, video, info, frame), []).append(frame)
-                except BadInputError as err:
-                    dropped.add(frame.image.img_no)
-                    self.policy.handle(err)
-            names = {i: fs[0].image.basename for i, fs in by_index.items()}
-            paths = extract_frames(video, list(names), folder, names=names)
-            for i, group in by_index.items():
-                for frame in group[1:]:  # two annotated frames on one video frame
-                    copy_atomic(paths[i], folder / frame.image.basename)
-        except BadInputError as err:
-            self.policy.handle(err)
-            return None
-        return dropped
+    def _drop_each(self, frames: list[_Frame], err: BadInputError) -> None:
+        """Count ``err`` once per frame it costs (raise mode: raise it for the first)."""
+        for frame in frames:
+            self.policy.handle(
+                BadInputError(err.path, f"img_no {frame.image.img_no}: {err.reason}", err.kind)
+            )
+
+    def _extract(
+        self, path: Path, video: Path, folder: Path, frames: list[_Frame], dropped: set[int]
+    ) -> None:
+        """Decode ``frames`` into ``folder``, adding to ``dropped`` the img_nos that cannot be had.
+
+        Raises ``BadInputError`` when the video itself fails (cannot be opened, decoded, too short).
+        """
+        info = probe_video(video)
+        by_index: dict[int, list[_Frame]] = {}
+        for frame in frames:
+            try:
+                by_index.setdefault(self._video_index(path, video, info, frame), []).append(frame)
+            except BadInputError as err:
+                dropped.add(frame.image.img_no)
+                self.policy.handle(err)
+        names = {i: fs[0].image.basename for i, fs in by_index.items()}
+        paths = extract_frames(video, list(names), folder, names=names)
+        for i, group in by_index.items():
+            for frame in group[1:]:  # two annotated frames on one video frame
+                copy_atomic(paths[i], folder / frame.image.basename)
 
     def _video_index(self, path: Path, video: Path, info: Any, frame: _Frame) -> int:
         image = frame.image
@@ -629,10 +745,11 @@ class _Reader:
             self.root / self.opt.annotation_3d_dir / self.opt.annotation_3d_name.format(**_name_fields(name))
         )
         table = None
-        if not path.is_file():
+        if not path.is_file() and not path.is_symlink():
             self.policy.count("no_3d_file")
         else:
             try:
+                self._inside(path)
                 table = self._read_3d(path)
             except BadInputError as err:
                 self.policy.handle(err)
@@ -642,7 +759,7 @@ class _Reader:
         return table
 
     def _read_3d(self, path: Path) -> dict[int, list[np.ndarray]]:
-        data = _load_json(path, "bad_3d")
+        data = load_json(path, "bad_3d")
         if not isinstance(data, dict) or not isinstance(data.get("annotations"), list):
             raise BadInputError(path, "expected a JSON object with an annotations list", "bad_3d")
         key, joints = self.opt.keypoints_3d_key, self.opt.num_joints
@@ -655,7 +772,7 @@ class _Reader:
                         path, f"annotations[{i}] is not an object with an integer img_no", "bad_3d"
                     )
                 values = np.asarray(entry.get(key), dtype=object).ravel()
-                if len(values) != joints * 3 or not all(_is_number(v) for v in values):
+                if len(values) != joints * 3 or not all(_is_coord(v) for v in values):
                     reason = (
                         f"annotations[{i}] (img_no {img_no}): {key} must hold {joints} x 3 = {joints * 3} "
                         f"numbers, got {entry.get(key)!r:.80}"
@@ -671,12 +788,12 @@ class _Reader:
 # ------------------------------------------------------------------------------------------ entry
 
 
-def _annotation_files(folder: Path, policy: ErrorPolicy) -> list[tuple[str, Path]]:
+def _annotation_files(folder: Path, reader: _Reader) -> list[tuple[str, Path]]:
     """(clip id, path) of every ``*_2D.json`` under ``folder``, sorted by clip id then path."""
     found = []
     suffix = ANNOTATION_2D_SUFFIX.lower()
-    for current, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
+    policy = reader.policy
+    for current, _dirs, files in reader.walk(folder):
         for file in files:
             if not file.lower().endswith(suffix):
                 continue
@@ -742,6 +859,8 @@ def read_human_motion(
     read_3d: bool = True,
     actions: Iterable[int] | None = None,
     max_clips: int | None = None,
+    verify_images: str = "header",
+    allow_outside_links: bool = False,
 ) -> list[KeypointSample]:
     """One ``KeypointSample`` per annotated frame of the release under ``root`` (module docstring).
 
@@ -753,12 +872,17 @@ def read_human_motion(
     the video frame of annotated frame n is ``round((n - first_frame_number) * video_fps /
     annotation_fps)`` [A]. ``bbox_format``: ``xyxy``, ``xywh`` or ``auto`` (per file). The 3D file of a
     take is ``annotation_3d_dir/annotation_3d_name`` (a template like ``video_name``).
+    ``verify_images`` checks each frame JPEG found on disk: ``none``, ``header`` (its size against the
+    annotated width and height, one header read per frame) or ``full`` (decodes it: truncation).
+    ``allow_outside_links``: follow symbolic links (files or folders) whose target is outside ``root``;
+    by default they are refused (``link_outside_root``).
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"human-motion dataset root {root} is not a directory")
     _option(frames, FRAME_MODES, "frames")
     _option(bbox_format, BBOX_FORMATS, "bbox_format")
+    _option(verify_images, VERIFY_MODES, "verify_images")
     if not (
         isinstance(annotation_fps, (int, float)) and math.isfinite(annotation_fps) and annotation_fps > 0
     ):
@@ -787,15 +911,17 @@ def read_human_motion(
         annotation_3d_dir=annotation_3d_dir,
         annotation_3d_name=annotation_3d_name,
         keypoints_3d_key=keypoints_3d_key,
+        verify_images=verify_images,
+        allow_outside_links=bool(allow_outside_links),
     )
     folder = root / annotation_dir
     if not folder.is_dir():
         raise FileNotFoundError(f"no 2D annotation folder {folder}: set dataset.reader.annotation_dir")
-    files = _annotation_files(folder, policy)
+    reader = _Reader(root, policy, options, image_dir, video_dir)
+    files = _annotation_files(folder, reader)
     if not files:
         raise FileNotFoundError(f"no *{ANNOTATION_2D_SUFFIX} annotation files under {folder}")
     clips = _select_clips(files, policy, clip_pattern, action_set, max_clips)
-    reader = _Reader(root, policy, options, image_dir, video_dir)
     samples: list[KeypointSample] = []
     for path, name in clips:
         try:
