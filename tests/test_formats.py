@@ -44,7 +44,7 @@ def test_coco_round_trip_keeps_everything_and_non_ascii(tmp_path):
 def test_coco_malformed_json_names_the_file(tmp_path):
     path = tmp_path / "coco_broken.json"
     path.write_text('{"images": [', encoding="utf-8")
-    with pytest.raises(BadInputError, match="coco_broken.json: malformed JSON") as info:
+    with pytest.raises(BadInputError, match="coco_broken.json: cannot read the JSON") as info:
         read_coco(path)
     assert info.value.kind == "malformed_json"
 
@@ -68,6 +68,27 @@ def test_coco_structure_errors_name_file_and_reason(tmp_path, mutate, reason):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(BadInputError, match=f"coco_x.json: {reason}"):
         read_coco(path)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("1" + "0" * 400, r"integer 1000.*\(401 digits\) is out of range"),
+        ("7" * 5000, r"\(5000 digits\) is out of range"),
+        ("1e400", "number 1e400 is not finite"),
+        ("NaN", "NaN is not a valid JSON number"),
+        ("[" * 100_000 + "]" * 100_000, "nested deeper than the parser's recursion limit"),
+    ],
+    ids=["int_beyond_float", "int_5000_digits", "float_inf", "nan", "nested_100000"],
+)
+def test_coco_hostile_json_is_a_bad_input_error_naming_the_file(tmp_path, raw, reason):
+    """Numbers and nesting that make ``json`` or the reader's checks crash (OverflowError,
+    ValueError, RecursionError) become ``malformed_json`` errors naming the file."""
+    path = tmp_path / "coco_hostile.json"
+    path.write_text(json.dumps(_coco()).replace('"bbox": [1.5', f'"bbox": [{raw}'), encoding="utf-8")
+    with pytest.raises(BadInputError, match=f"coco_hostile.json: cannot read the JSON: .*{reason}") as info:
+        read_coco(path)
+    assert info.value.kind == "malformed_json"
 
 
 def test_polygon_helpers():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ COCO_CASES = [
     Case("missing_image", _delete_image, "missing_image", "image file not found"),
     Case("truncated_png", _truncate_image, "unreadable_image", "unreadable image"),
     Case("size_mismatch", _edit(lambda d, im, a: im.update(width=65)), "size_mismatch", "image is 64x64 but annotation says 65x64"),
-    Case("malformed_json", _broken_json, "malformed_json", "malformed JSON", N_PER_MAKER),
+    Case("malformed_json", _broken_json, "malformed_json", "cannot read the JSON", N_PER_MAKER),
     Case("polygon_2_points", _edit(lambda d, im, a: a[1].update(segmentation=[[1, 1, 9, 9]])), "bad_polygon", "has 2 points, needs at least 3"),
     Case("polygon_rle", _edit(lambda d, im, a: a[0].update(segmentation={"counts": [], "size": [64, 64]})), "bad_polygon", "not a list of numbers"),
     Case("polygon_zero_area", _edit(lambda d, im, a: a[0].update(segmentation=[[1, 1, 5, 5, 9, 9]])), "bad_polygon", "zero area"),
@@ -301,3 +302,115 @@ def test_verify_images_off_still_reports_missing_files(ds):
     name = _delete_image(ds)
     with pytest.raises(BadInputError, match=f"{name}: image file not found"):
         read_xray(ds, verify_images=False)
+
+
+# ---------------------------------------------------------------- bbox vs polygon, whole files, links
+
+
+def _move_bbox_away(data: dict) -> str:
+    """Put the target's first bbox in the opposite corner, far from its polygon."""
+    image, anns = _target(data)
+    x, y, w, h = anns[0]["bbox"]
+    anns[0]["bbox"] = [image["width"] - x - w, image["height"] - y - h, w, h]
+    return image["file_name"]
+
+
+def test_bbox_far_from_its_polygon_is_refused_unless_the_check_is_off(ds):
+    data = _load(ds)
+    name = _move_bbox_away(data)
+    _save(ds, data)
+    with pytest.raises(
+        BadInputError, match=f"image {name}, annotation .* does not match its polygon"
+    ) as info:
+        read_xray(ds)
+    assert info.value.kind == "bbox_polygon_mismatch"
+    assert len(read_xray(ds, bbox_polygon_tolerance=None)) == N_IMAGES
+
+
+def test_bbox_a_little_larger_than_its_polygon_is_accepted(ds):
+    """Overlapped parts cut from a polygon [C] leave the box larger: fine while IoU stays high."""
+    data = _load(ds)
+    image, anns = _target(data)
+    x, y, w, h = anns[0]["bbox"]
+    anns[0]["bbox"] = [x, y, w + 0.25 * w, h]  # wider by a quarter: edge far off, IoU 0.8
+    _save(ds, data)
+    assert 0.25 * w > 2.0  # beyond the default edge tolerance, so the IoU floor decides
+    assert len(read_xray(ds)) == N_IMAGES
+    with pytest.raises(BadInputError) as info:
+        read_xray(ds, bbox_polygon_min_iou=0.9)
+    assert info.value.kind == "bbox_polygon_mismatch"
+
+
+@pytest.mark.parametrize("option", [{"bbox_polygon_tolerance": -1.0}, {"bbox_polygon_min_iou": 1.5}])
+def test_bbox_check_options_are_validated(ds, option):
+    with pytest.raises(ValueError, match=next(iter(option))):
+        read_xray(ds, **option)
+
+
+def test_whole_file_dropped_in_skip_mode_counts_its_images(ds):
+    data = _load(ds)
+    data["images"][0]["width"] = "64"  # a structure error: the file cannot be trusted
+    _save(ds, data)
+    policy = ErrorPolicy("skip")
+    assert len(read_xray(ds, policy=policy)) == N_IMAGES - N_PER_MAKER
+    report = policy.report()
+    assert report["skipped_by_kind"] == {"malformed_json": N_PER_MAKER}
+    assert report["stats"]["images_dropped_with_file"] == N_PER_MAKER
+    assert report["stats"]["annotation_files_dropped"] == 1
+    assert len(report["examples"]) == 1 and "dropped with the 8 image(s)" in report["examples"][0]["reason"]
+
+
+def test_unparsable_file_counts_once_and_is_noted_as_dropped(ds):
+    _broken_json(ds)
+    policy = ErrorPolicy("skip")
+    assert len(read_xray(ds, policy=policy)) == N_IMAGES - N_PER_MAKER
+    report = policy.report()
+    assert report["skipped_by_kind"] == {"malformed_json": 1}
+    assert report["stats"]["annotation_files_dropped"] == 1
+    assert "images_dropped_with_file" not in report["stats"]
+
+
+def _link_knife_folder_outside(root: Path, outside: Path) -> None:
+    shutil.move(root / "Smith/Knife", outside)
+    (root / "Smith/Knife").symlink_to(outside, target_is_directory=True)
+
+
+def test_links_outside_the_root_are_read_when_allowed(ds, tmp_path):
+    _link_knife_folder_outside(ds, tmp_path / "elsewhere")
+    with pytest.raises(BadInputError) as info:
+        read_xray(ds)
+    assert info.value.kind == "link_outside_root" and "/Smith/Knife/" in info.value.path
+    assert len(read_xray(ds, allow_outside_links=True)) == N_IMAGES
+
+
+def test_lookup_by_name_does_not_walk_into_folders_linked_outside(ds, tmp_path):
+    data = _load(ds)
+    image, _ = _target(data)  # lives in Smith/Knife/Multiple_Categories
+    del image["path"]
+    _save(ds, data)
+    _link_knife_folder_outside(ds, tmp_path / "elsewhere")
+    policy = ErrorPolicy("skip")
+    read_xray(ds, policy=policy)
+    report = policy.report()
+    assert report["skipped_by_kind"] == {"link_outside_root": 3, "missing_image": 1}  # 3 found by path
+    missing = next(e for e in report["examples"] if e["kind"] == "missing_image")
+    assert image["file_name"] in missing["path"]
+    assert re.search(r"not found anywhere.*not searched: 1 folder\(s\) linked outside", missing["reason"])
+    assert report["stats"]["folders_linked_outside_root"] == 1
+    got = {s.meta["file_name"] for s in read_xray(ds, allow_outside_links=True)}
+    assert image["file_name"] in got
+
+
+def test_voc_folder_linked_inside_or_allowed_is_read_not_skipped(ds, tmp_path):
+    """pathlib's ``**`` does not enter linked folders; the reader does, by the link policy."""
+    pascal = ds / "Annotation/Train/Pascal"
+    shutil.move(pascal / "Smith", ds / "Smith_voc")
+    (pascal / "Smith").symlink_to(ds / "Smith_voc", target_is_directory=True)  # stays inside the root
+    assert len(read_xray(ds, annotations="voc")) == N_IMAGES
+    shutil.move(ds / "Smith_voc", tmp_path / "Smith_voc")
+    (pascal / "Smith").unlink()
+    (pascal / "Smith").symlink_to(tmp_path / "Smith_voc", target_is_directory=True)
+    assert len(read_xray(ds, annotations="voc", allow_outside_links=True)) == N_IMAGES
+    with pytest.raises(BadInputError, match="annotation folder not read") as info:
+        read_xray(ds, annotations="voc")
+    assert info.value.kind == "link_outside_root"

@@ -278,3 +278,23 @@ def test_ensure_synthetic_survives_a_lost_race(tmp_path, monkeypatch):
     got = ensure_synthetic_xray(tmp_path, **params)
     assert (got / "winner").is_file()
     assert [p.name for p in tmp_path.iterdir()] == [got.name]
+
+
+# ---------------------------------------------------------------- 16-bit images
+
+
+def test_16_bit_greyscale_png_is_scaled_not_clipped_to_white(root, tmp_path):
+    """A 16-bit greyscale PNG passes the reader's check and reaches the model scaled (value / 257)."""
+    from aihub_bench.data.detection import DetectionDataset
+
+    ds = Path(shutil.copytree(root, tmp_path / "ds"))
+    first = read_xray(ds)[0]
+    grey = (np.arange(first.width, dtype=np.uint16)[None, :] * 200).repeat(first.height, axis=0)
+    Image.fromarray(grey).save(first.image_path)  # mode I;16: values 0 .. 19000 of 65535
+    assert Image.open(first.image_path).mode.startswith("I")
+    sample = next(s for s in read_xray(ds) if s.image_path == first.image_path)
+    image, _ = DetectionDataset([sample], sorted(set(sample.labels)), with_masks=False)[0]
+    assert image.shape == (3, first.height, first.width)
+    expected = np.rint(grey / 257.0) / 255.0
+    np.testing.assert_allclose(image[0].numpy(), expected, atol=1e-6)
+    assert float(image.max()) < 0.3  # Pillow's convert("RGB") would have made almost all of it 1.0

@@ -2,7 +2,8 @@
 
 Only the structure is checked here (top-level lists, required keys, id types, unique ids);
 whether a polygon or box makes sense for its image is the dataset reader's call, because the
-reader decides whether to skip the image or raise.
+reader decides whether to skip the image or raise. Parsing goes through ``formats.safe_json``
+(number, nesting and size limits), so hostile JSON is a ``BadInputError`` naming the file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from aihub_bench.errors import BadInputError
+from aihub_bench.formats.safe_json import load_json
 
 _REQUIRED = {
     "images": ("id", "file_name", "width", "height"),
@@ -26,18 +28,29 @@ _REQUIRED = {
 def read_coco(path: str | Path) -> dict[str, Any]:
     """Load a COCO detection file and check its structure; raise ``BadInputError`` if broken."""
     path = Path(path)
-    try:
-        with path.open("r", encoding="utf-8-sig") as fh:
-            data = json.load(fh)
-    except FileNotFoundError as err:
-        raise BadInputError(path, "annotation file not found", "missing_file") from err
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise BadInputError(path, f"malformed JSON: {err}", "malformed_json") from err
+    data = load_coco(path)
+    check_coco(path, data)
+    return data
+
+
+def load_coco(path: str | Path) -> Any:
+    """Parse the file (safe_json limits) without checking its structure."""
+    return load_json(path, kind="malformed_json", missing_kind="missing_file")
+
+
+def check_coco(path: str | Path, data: Any) -> None:
+    """Raise ``BadInputError("malformed_json")`` unless ``data`` has the COCO detection structure."""
+    path = Path(path)
     if not isinstance(data, dict):
         raise BadInputError(path, f"top level is {type(data).__name__}, expected an object", "malformed_json")
     for section, keys in _REQUIRED.items():
         _check_section(path, data, section, keys)
-    return data
+
+
+def listed_images(data: Any) -> int | None:
+    """How many entries ``images`` lists, or ``None`` when that cannot be told."""
+    images = data.get("images") if isinstance(data, dict) else None
+    return len(images) if isinstance(images, list) else None
 
 
 def _check_section(path: Path, data: dict[str, Any], section: str, keys: Sequence[str]) -> None:

@@ -2,7 +2,9 @@
 
 Bad input either raises ``BadInputError`` naming the file and reason, or (``on_error="skip"``)
 drops the whole image and counts it: never a single object, which would silently turn into
-background for the detector.
+background for the detector. A COCO file whose structure is broken drops every image it lists
+and counts each of them; a file that cannot be parsed at all is counted once (its images are
+unknown) and noted in ``stats.annotation_files_dropped``.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from aihub_bench.datasets.xray.layout import (
     lookup_subset,
     parse_image_path,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy, resolve_inside
-from aihub_bench.formats.coco import read_coco
-from aihub_bench.formats.images import check_image
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
+from aihub_bench.formats.coco import check_coco, listed_images, load_coco
+from aihub_bench.formats.images import check_image, read_image_header
 from aihub_bench.formats.voc import VocAnnotation, read_voc
 from aihub_bench.records import DetectionSample
 
 BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
+_INT64 = 2**63
 
 
 @dataclass
@@ -41,9 +44,22 @@ class _Object:
 
     ref: str
     category: str | None  # shipped name, None when the category id is unknown
-    box: Any = None  # xyxy, or None to derive from the polygons
+    box: Any = None  # as written (COCO xywh or VOC corners), or None to derive from the polygons
     polygons: list[Any] | None = None
     raw_category: Any = None
+    box_format: str = "xyxy"  # "xywh" (COCO bbox) or "xyxy" (VOC corners)
+
+
+@dataclass(frozen=True)
+class BoxCheck:
+    """How far a COCO ``bbox`` may disagree with its own polygon's bounds.
+
+    A bbox is refused when some edge lies more than ``tolerance`` px from the polygon's bounds
+    *and* the two boxes overlap with IoU below ``min_iou``; ``tolerance=None`` turns the check off.
+    """
+
+    tolerance: float | None = 2.0
+    min_iou: float = 0.5
 
 
 @dataclass
@@ -54,7 +70,10 @@ class _Reader:
     classes: frozenset[str] | None
     subsets: frozenset[str] | None
     verify_images: bool
+    allow_outside_links: bool = False
+    box_check: BoxCheck = field(default_factory=BoxCheck)
     samples: dict[str, tuple[DetectionSample, Path]] = field(default_factory=dict)
+    outside_folders: list[Path] = field(default_factory=list)
     _index: dict[str, list[ImageLocation]] | None = None
 
     # ------------------------------------------------------------ locating images
@@ -63,12 +82,12 @@ class _Reader:
         """File name -> locations in ``<Maker>/<Class>/<Subset>/``; built once, on first need."""
         if self._index is None:
             index: dict[str, list[ImageLocation]] = defaultdict(list)
-            for maker_dir in _subdirs(self.root):
+            for maker_dir in self._subdirs(self.root):
                 maker = lookup_maker(maker_dir.name)
                 if maker is None:
                     continue
-                for class_dir in _subdirs(maker_dir):
-                    for subset_dir in _subdirs(class_dir):
+                for class_dir in self._subdirs(maker_dir):
+                    for subset_dir in self._subdirs(class_dir):
                         subset = lookup_subset(subset_dir.name)
                         if subset is None:
                             continue
@@ -80,6 +99,19 @@ class _Reader:
                                 index[entry.name].append(loc)
             self._index = dict(index)
         return self._index
+
+    def _subdirs(self, path: Path) -> list[Path]:
+        """Sub-folders of ``path``; one linked outside the root is not entered, only noted."""
+        inside = []
+        for sub in _subdirs(path):
+            try:
+                check_inside(self.root, sub, self.allow_outside_links)
+            except BadInputError:
+                self.outside_folders.append(sub)
+                self.policy.count("folders_linked_outside_root")
+                continue
+            inside.append(sub)
+        return inside
 
     def locate(self, source: Path, file_name: Any, win_path: Any) -> ImageLocation:
         """Where the image lives, from maker/class/subset in ``win_path`` plus ``file_name``."""
@@ -107,16 +139,24 @@ class _Reader:
             return hits[0]
         if parsed is not None:  # let the image check report it missing at the expected place
             return loc
+        unwalked = ""
+        if self.outside_folders:
+            shown = ", ".join(_relative(p, self.root) for p in self.outside_folders[:3])
+            unwalked = (
+                f"; not searched: {len(self.outside_folders)} folder(s) linked outside the root ({shown})"
+            )
         raise BadInputError(
             self.root / file_name,
-            f"image file not found anywhere under the dataset root (listed in {source.name})",
+            f"image file not found anywhere under the dataset root (listed in {source.name}){unwalked}",
             "missing_image",
         )
 
     def _inside(self, source: Path, file_name: str, relative: str) -> None:
         try:
-            resolve_inside(self.root, relative)
+            resolve_inside(self.root, relative, self.allow_outside_links)
         except BadInputError as err:
+            if err.kind == "link_outside_root":  # the culprit is the link on disk, not the name
+                raise BadInputError(err.path, f"{err.reason} (listed in {source.name})", err.kind) from err
             raise BadInputError(source, f"image {file_name}: {err.reason}", err.kind) from err
         if any(sep in file_name for sep in ("/", "\\")) or file_name in (".", ".."):
             raise BadInputError(
@@ -168,17 +208,18 @@ class _Reader:
                 shown = obj.category if obj.category is not None else f"category id {obj.raw_category!r}"
                 raise BadInputError(source, f"{where}: unknown class {shown!r}", "unknown_class")
             parts = _polygons(source, where, obj.polygons) if with_polygons else None
-            box = _box(source, where, obj.box, parts, width, height)
+            box = _box(source, where, obj, parts, (width, height), self.box_check)
             labels.append(label)
             boxes.append(box)
             if parts is not None:
                 polygons.append([np.clip(p, 0.0, [width, height]).astype(np.float32) for p in parts])
         image_path = self.root / loc.relative
         try:
+            check_inside(self.root, image_path, self.allow_outside_links)
             if self.verify_images:
                 check_image(image_path, (width, height))
-            elif not image_path.is_file():
-                raise BadInputError(image_path, "image file not found", "missing_image")
+            else:
+                _check_header(image_path, (width, height))
         except BadInputError as err:
             raise BadInputError(err.path, f"{err.reason} (listed in {source.name})", err.kind) from err
         group = loc.relative
@@ -210,8 +251,24 @@ class _Reader:
 
     # ------------------------------------------------------------ the two annotation formats
 
+    def drop_file(self, err: BadInputError, images: int | None) -> None:
+        """Raise ``err``, or count the whole annotation file as dropped: once per image it lists."""
+        if images:
+            reason = f"{err.reason}; the whole file is dropped with the {images} image(s) it lists"
+            err = BadInputError(err.path, reason, err.kind)
+        # one example in the report, but the count is in images, the unit that goes
+        self.policy.handle(err, units=images or 1)
+        if images:
+            self.policy.count("images_dropped_with_file", images)
+        self.policy.count("annotation_files_dropped")
+
     def read_coco_file(self, source: Path) -> None:
-        data = read_coco(source)
+        data = load_coco(source)
+        try:
+            check_coco(source, data)
+        except BadInputError as err:
+            self.drop_file(err, listed_images(data))
+            return
         self.policy.count("annotation_files_read")
         categories = {c["id"]: str(c["name"]) for c in data["categories"]}
         images = {im["id"] for im in data["images"]}
@@ -237,9 +294,10 @@ class _Reader:
                     _Object(
                         f"annotation {a['id']}",
                         categories.get(a["category_id"]),
-                        _xywh(a.get("bbox")),
-                        _segmentation(a.get("segmentation")),
+                        a.get("bbox"),
+                        a.get("segmentation"),
                         a["category_id"],
+                        box_format="xywh",
                     )
                     for a in by_image[im["id"]]
                 ]
@@ -274,20 +332,31 @@ def read_xray(
     coco_glob: str = "Annotation/Train/CoCo/coco_*.json",
     voc_glob: str = "Annotation/Train/Pascal/**/*.xml",
     verify_images: bool = True,
+    allow_outside_links: bool = False,
+    bbox_polygon_tolerance: float | None = 2.0,
+    bbox_polygon_min_iou: float = 0.5,
 ) -> list[DetectionSample]:
     """Read every annotated image under ``root`` into ``DetectionSample`` records.
 
     ``annotations``: ``"coco"`` (polygons and boxes) or ``"voc"`` (boxes only). ``makers``,
     ``classes`` (clean or shipped names, matched against the image's class folder) and ``subsets``
-    filter images. ``verify_images=False`` only checks that image files exist (much faster on the
-    full release; truncated files and size mismatches then go unnoticed). Samples are sorted by
-    their path relative to ``root`` and numbered 1..N.
+    filter images. ``verify_images=False`` reads only image headers (much faster on the full
+    release; a truncated file then goes unnoticed, a wrong size or a decompression bomb does
+    not). ``allow_outside_links`` accepts symbolic links whose target lies outside ``root``.
+    A COCO ``bbox`` must match its polygon's bounds (see ``BoxCheck``): within
+    ``bbox_polygon_tolerance`` px per edge (``None``: no check) or with IoU at least
+    ``bbox_polygon_min_iou``. Samples are sorted by their path relative to ``root`` and
+    numbered 1..N.
     """
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"X-ray dataset root {root} is not a directory")
     if annotations not in ("coco", "voc"):
         raise ValueError(f"annotations must be 'coco' or 'voc', got {annotations!r}")
+    if bbox_polygon_tolerance is not None and not bbox_polygon_tolerance >= 0:
+        raise ValueError(f"bbox_polygon_tolerance must be >= 0 or None, got {bbox_polygon_tolerance!r}")
+    if not 0.0 <= bbox_polygon_min_iou <= 1.0:
+        raise ValueError(f"bbox_polygon_min_iou must be in [0, 1], got {bbox_polygon_min_iou!r}")
     reader = _Reader(
         root=root,
         policy=policy if policy is not None else ErrorPolicy("raise"),
@@ -295,17 +364,23 @@ def read_xray(
         classes=_names(classes, lookup_class, "class", None),
         subsets=_names(subsets, lookup_subset, "subset", SUBSETS),
         verify_images=verify_images,
+        allow_outside_links=allow_outside_links,
+        box_check=BoxCheck(bbox_polygon_tolerance, bbox_polygon_min_iou),
     )
     pattern = coco_glob if annotations == "coco" else voc_glob
-    files = sorted(p for p in root.glob(pattern) if p.is_file())
+    files = _annotation_files(root, pattern, reader.policy, allow_outside_links)
     if not files:
         raise FileNotFoundError(f"no {annotations} annotation files match {pattern!r} under {root}")
     read_file = reader.read_coco_file if annotations == "coco" else reader.read_voc_file
     for source in files:
         try:
+            check_inside(root, source, allow_outside_links)
             read_file(source)
         except BadInputError as err:
-            reader.policy.handle(err)
+            if annotations == "coco":
+                reader.drop_file(err, None)  # images unknown: the file was refused or unparsable
+            else:
+                reader.policy.handle(err)  # one VOC file is one image
     samples = [reader.samples[key][0] for key in sorted(reader.samples)]
     for image_id, sample in enumerate(samples, start=1):
         sample.image_id = image_id
@@ -333,6 +408,37 @@ def _names(
     return frozenset(out)
 
 
+def _annotation_files(root: Path, pattern: str, policy: ErrorPolicy, allow_outside_links: bool) -> list[Path]:
+    """Files matching ``pattern``, including those in folder links that pathlib's ``**`` skips.
+
+    ``**`` never enters a linked folder (Python < 3.13), which would drop its files silently. A
+    linked folder below the pattern's fixed part is searched when its target stays inside the root
+    (or outside links are allowed), else refused as ``link_outside_root``. Files reached twice
+    through links are read once.
+    """
+    files = [p for p in root.glob(pattern) if p.is_file()]
+    if "**" in pattern:
+        head, tail = pattern.split("**", 1)
+        bases = root.glob(head.rstrip("/")) if head.strip("/") else [root]
+        for link in (link for base in bases for link in _folder_links(base)):
+            try:
+                check_inside(root, link, allow_outside_links)
+            except BadInputError as err:
+                policy.handle(BadInputError(err.path, f"annotation folder not read: {err.reason}", err.kind))
+                continue
+            files += [p for p in link.glob("**" + tail) if p.is_file()]
+    unique = {os.path.realpath(p): p for p in sorted(files, reverse=True)}  # the first name wins
+    return sorted(unique.values())
+
+
+def _folder_links(base: Path) -> list[Path]:
+    """Symbolic links to folders anywhere below ``base``, found without following any."""
+    links = []
+    for folder, names, _ in os.walk(base):
+        links += [Path(folder, n) for n in names if os.path.islink(os.path.join(folder, n))]
+    return links
+
+
 def _subdirs(path: Path) -> list[Path]:
     return sorted(Path(e.path) for e in os.scandir(path) if e.is_dir())
 
@@ -349,27 +455,36 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float; ints beyond 64 bits are refused (``math.isfinite`` would overflow)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -_INT64 <= value < _INT64
+    return isinstance(value, float) and math.isfinite(value)
 
 
-def _xywh(bbox: Any) -> Any:
-    """COCO ``[x, y, w, h]`` -> ``[x1, y1, x2, y2]``; anything malformed passes through for _box to report."""
-    if isinstance(bbox, list) and len(bbox) == 4 and all(_is_number(v) for v in bbox):
-        return [bbox[0], bbox[1], bbox[0] + bbox[2], bbox[1] + bbox[3]]
-    return bbox
+def _check_header(path: Path, size: tuple[int, int]) -> None:
+    """Header-only check (exists, not a bomb, readable, annotated size) for ``verify_images=False``."""
+    found = read_image_header(path)
+    if found != tuple(size):
+        raise BadInputError(
+            path,
+            f"image is {found[0]}x{found[1]} but annotation says {size[0]}x{size[1]}",
+            "size_mismatch",
+        )
 
 
-def _segmentation(seg: Any) -> list[Any]:
-    return seg if isinstance(seg, list) else [seg]
-
-
-def _polygons(source: Path, where: str, raw: list[Any] | None) -> list[np.ndarray]:
+def _polygons(source: Path, where: str, raw: Any) -> list[np.ndarray]:
     """COCO polygon lists -> ``(K, 2)`` arrays; each needs >= 3 points and a non-zero area."""
-    parts = [p for p in (raw or []) if p is not None]
-    if not parts:
-        raise BadInputError(source, f"{where}: no polygon (segmentation is empty)", "bad_polygon")
+    if raw is None or raw == []:
+        raise BadInputError(source, f"{where}: no polygon (segmentation is {raw!r})", "bad_polygon")
+    parts = raw if isinstance(raw, list) else [raw]  # an RLE dict is reported as a non-polygon part
     out = []
     for k, part in enumerate(parts):
+        if part is None:
+            raise BadInputError(
+                source, f"{where}: polygon {k} is null (of {len(parts)} segmentation parts)", "bad_polygon"
+            )
         if not isinstance(part, list) or not all(_is_number(v) for v in part):
             raise BadInputError(
                 source,
@@ -388,16 +503,43 @@ def _polygons(source: Path, where: str, raw: list[Any] | None) -> list[np.ndarra
     return out
 
 
-def _box(
-    source: Path, where: str, box: Any, parts: list[np.ndarray] | None, width: int, height: int
-) -> list[float]:
-    """Validated ``[x1, y1, x2, y2]``: at most ``BOX_TOLERANCE`` px outside the image, then clipped."""
+def _corners(source: Path, where: str, obj: _Object, parts: list[np.ndarray] | None) -> list[float]:
+    """The object's ``[x1, y1, x2, y2]`` as annotated (from the polygons when there is no box)."""
+    box = obj.box
     if box is None and parts:
         pts = np.concatenate(parts)
-        box = [*pts.min(axis=0), *pts.max(axis=0)]
+        return [*pts.min(axis=0).tolist(), *pts.max(axis=0).tolist()]
     if not (isinstance(box, (list, tuple)) and len(box) == 4 and all(_is_number(v) for v in box)):
         raise BadInputError(source, f"{where}: box {box!r} is not four numbers", "bad_box")
-    x1, y1, x2, y2 = (float(v) for v in box)
+    a, b, c, d = (float(v) for v in box)
+    if obj.box_format == "xywh":
+        if c < 0 or d < 0:
+            raise BadInputError(
+                source, f"{where}: bbox [{_fmt(box)}] (x, y, w, h) has a negative width or height", "bad_box"
+            )
+        return [a, b, a + c, b + d]
+    if a > c or b > d:
+        swapped = " and ".join(n for n, bad in (("xmin > xmax", a > c), ("ymin > ymax", b > d)) if bad)
+        raise BadInputError(
+            source,
+            f"{where}: box [{_fmt(box)}] (xmin, ymin, xmax, ymax) has swapped corners ({swapped})",
+            "swapped_corners",
+        )
+    return [a, b, c, d]
+
+
+def _box(
+    source: Path,
+    where: str,
+    obj: _Object,
+    parts: list[np.ndarray] | None,
+    size: tuple[int, int],
+    check: BoxCheck,
+) -> list[float]:
+    """Validated ``[x1, y1, x2, y2]``: at most ``BOX_TOLERANCE`` px outside the image, then clipped."""
+    width, height = size
+    box = _corners(source, where, obj, parts)
+    x1, y1, x2, y2 = box
     if x2 <= x1 or y2 <= y1:
         raise BadInputError(
             source, f"{where}: box [{_fmt(box)}] (x1, y1, x2, y2) has zero area", "zero_area_box"
@@ -412,6 +554,8 @@ def _box(
             f"{where}: object [{_fmt(lo + hi)}] lies outside the {width}x{height} image",
             "box_outside_image",
         )
+    if obj.box is not None and parts:
+        _match_polygon(source, where, box, parts, check)
     clipped = [
         min(max(x1, 0.0), width),
         min(max(y1, 0.0), height),
@@ -423,6 +567,35 @@ def _box(
             source, f"{where}: box [{_fmt(box)}] has zero area inside the image", "zero_area_box"
         )
     return clipped
+
+
+def _match_polygon(
+    source: Path, where: str, box: list[float], parts: list[np.ndarray], check: BoxCheck
+) -> None:
+    """Refuse a bbox that is not where its own polygon is (see ``BoxCheck``)."""
+    if check.tolerance is None:
+        return
+    pts = np.concatenate(parts)
+    bounds = [*pts.min(axis=0).tolist(), *pts.max(axis=0).tolist()]
+    gap = max(abs(a - b) for a, b in zip(box, bounds, strict=True))
+    if gap <= check.tolerance:
+        return
+    iou = _iou(box, bounds)
+    if iou < check.min_iou:
+        raise BadInputError(
+            source,
+            f"{where}: bbox [{_fmt(box)}] does not match its polygon's bounds [{_fmt(bounds)}] "
+            f"(edges up to {gap:g} px apart, IoU {iou:.2f} < {check.min_iou:g})",
+            "bbox_polygon_mismatch",
+        )
+
+
+def _iou(a: list[float], b: list[float]) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _fmt(values: Iterable[Any]) -> str:
