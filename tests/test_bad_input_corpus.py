@@ -16,9 +16,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from bad_input.common import Fault, Outcome
 
 from aihub_bench.errors import BadInputError
-from bad_input.common import Fault, Outcome
 
 READERS = ["xray", "korean_objects", "mammography", "fundus", "human_motion", "nmt_corpus"]
 TIMEOUT_S = 120
@@ -75,7 +75,11 @@ def test_the_corpus_covers_every_reader_with_at_least_60_faults() -> None:
 @pytest.mark.timeout(TIMEOUT_S)
 @pytest.mark.parametrize(("name", "fault"), CASES)
 def test_raise_mode_names_the_file_and_the_reason(
-    name: str, fault: Fault, tmp_path: Path, clean_twins: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+    name: str,
+    fault: Fault,
+    tmp_path: Path,
+    clean_twins: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     clean = _twin(name, clean_twins, tmp_path_factory)
     root, named = _broken_copy(name, fault, clean, tmp_path)
@@ -90,7 +94,11 @@ def test_raise_mode_names_the_file_and_the_reason(
 @pytest.mark.timeout(TIMEOUT_S)
 @pytest.mark.parametrize(("name", "fault"), CASES)
 def test_skip_mode_counts_the_reason_and_drops_exactly_the_broken_units(
-    name: str, fault: Fault, tmp_path: Path, clean_twins: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+    name: str,
+    fault: Fault,
+    tmp_path: Path,
+    clean_twins: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     clean = _twin(name, clean_twins, tmp_path_factory)
     root, _ = _broken_copy(name, fault, clean, tmp_path)

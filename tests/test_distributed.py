@@ -56,7 +56,13 @@ main()
 
 
 def _run(script: str | Path, run_dir: Path, data_dir: Path, *overrides: str) -> dict[str, Any]:
-    command = [sys.executable, str(script), *overrides, f"hydra.run.dir={run_dir}", f"paths.data_dir={data_dir}"]
+    command = [
+        sys.executable,
+        str(script),
+        *overrides,
+        f"hydra.run.dir={run_dir}",
+        f"paths.data_dir={data_dir}",
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
@@ -68,7 +74,9 @@ def _evaluated_people(run_dir: Path) -> Counter[int]:
     return Counter(p["image_id"] for p in json.loads((run_dir / "predictions_test.json").read_text()))
 
 
-def assert_same_evaluation(ddp_dir: Path, ddp: dict[str, Any], single_dir: Path, single: dict[str, Any]) -> None:
+def assert_same_evaluation(
+    ddp_dir: Path, ddp: dict[str, Any], single_dir: Path, single: dict[str, Any]
+) -> None:
     """Every sample exactly once (ids as a multiset, and the count), then equal metrics."""
     assert _evaluated_people(ddp_dir) == _evaluated_people(single_dir), "evaluated samples differ"
     assert ddp["test/people"] == single["test/people"]
@@ -82,7 +90,9 @@ def test_ddp_training_on_two_cpu_processes_matches_single_process_evaluation(
     tmp_path: Path, synth_cache: Path
 ) -> None:
     ddp_dir = tmp_path / "ddp"
-    trained = _run("train.py", ddp_dir, synth_cache, *SMOKE_POSE, *DDP_CPU, "callbacks.rich_progress_bar=null")
+    trained = _run(
+        "train.py", ddp_dir, synth_cache, *SMOKE_POSE, *DDP_CPU, "callbacks.rich_progress_bar=null"
+    )
     assert trained["train/loss_decreased"] is True
 
     # rank 0 wrote the run directory; rank 1 only its own log

@@ -28,7 +28,9 @@ def _open(path: Path) -> Image.Image:
     try:
         im = Image.open(path)
     except Image.DecompressionBombError as err:
-        raise BadInputError(path, f"image declares too many pixels (decompression bomb): {err}", "decompression_bomb") from err
+        raise BadInputError(
+            path, f"image declares too many pixels (decompression bomb): {err}", "decompression_bomb"
+        ) from err
     if im.width * im.height > MAX_IMAGE_PIXELS:
         declared = f"{im.width}x{im.height}"
         im.close()

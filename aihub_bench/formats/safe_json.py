@@ -58,7 +58,9 @@ def loads_json(raw: bytes, path: str | Path, kind: str = "bad_json") -> Any:
     except _NumberRefused as err:
         raise BadInputError(path, f"cannot read the JSON: {err}", kind) from err
     except RecursionError as err:
-        raise BadInputError(path, "cannot read the JSON: nested deeper than the parser's recursion limit", kind) from err
+        raise BadInputError(
+            path, "cannot read the JSON: nested deeper than the parser's recursion limit", kind
+        ) from err
     except json.JSONDecodeError as err:
         raise BadInputError(path, f"cannot read the JSON: {err}", kind) from err
 
@@ -75,7 +77,9 @@ def load_json(path: str | Path, kind: str = "bad_json", missing_kind: str | None
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
             raise BadInputError(
-                path, f"cannot read the JSON: file is {size} bytes, over the {MAX_JSON_BYTES}-byte limit", kind
+                path,
+                f"cannot read the JSON: file is {size} bytes, over the {MAX_JSON_BYTES}-byte limit",
+                kind,
             )
         raw = path.read_bytes()
     except FileNotFoundError as err:

@@ -29,7 +29,9 @@ def check_xlsx_members(path: str | Path, kind: str = "bad_workbook") -> list[str
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as err:
-        raise BadInputError(path, f"cannot read the workbook: not an .xlsx zip archive ({err})", kind) from err
+        raise BadInputError(
+            path, f"cannot read the workbook: not an .xlsx zip archive ({err})", kind
+        ) from err
     for info in infos:
         if info.file_size > MAX_MEMBER_BYTES:
             raise BadInputError(
@@ -49,7 +51,9 @@ def check_xlsx_members(path: str | Path, kind: str = "bad_workbook") -> list[str
             )
     names = [info.filename for info in infos]
     if not any(n.startswith("xl/worksheets/") and n.endswith(".xml") for n in names):
-        raise BadInputError(path, "cannot read the workbook: it has no worksheet (no xl/worksheets/*.xml)", kind)
+        raise BadInputError(
+            path, "cannot read the workbook: it has no worksheet (no xl/worksheets/*.xml)", kind
+        )
     return names
 
 
