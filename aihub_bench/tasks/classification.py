@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 from sklearn.metrics import roc_auc_score
@@ -29,6 +28,7 @@ from aihub_bench.metrics.clinical import (
     plot_roc,
     youden_threshold,
 )
+from aihub_bench.tasks.base import FOLDS, FamilyTask, ReportColumn, TaskFamily, ci, mean_std, value, value_ci
 from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,25 @@ def has_both_classes(labels: np.ndarray) -> bool:
     return len(np.unique(labels)) == 2
 
 
-class ClassificationTask(pl.LightningModule):
+CLASSIFICATION = TaskFamily(
+    name="classification",
+    title="Classification",
+    unit="case",
+    headline=("test/patient/auc", "test/patient/sensitivity", "test/patient/specificity", "cv/auc_mean"),
+    report_columns=(
+        ReportColumn("AUC", (mean_std("cv/auc"), value("test/patient/auc"))),
+        ReportColumn("AUC 95% CI", (ci("cv/pooled_auc_ci"), ci("test/patient/auc_ci"))),
+        ReportColumn("sensitivity", (mean_std("cv/sensitivity"), value_ci("test/patient/sensitivity"))),
+        ReportColumn("specificity", (mean_std("cv/specificity"), value_ci("test/patient/specificity"))),
+        ReportColumn("folds", (FOLDS,)),
+    ),
+    report_note="Patient level. Cross-validation rows: mean ± std over the folds; their AUC 95% CI is the "
+    "bootstrap CI of the AUC pooled over all folds' test predictions.",
+    note_for_cv=True,
+)
+
+
+class ClassificationTask(FamilyTask):
     """Trains ``net`` (a :class:`~aihub_bench.models.classifier.MultiViewClassifier` factory).
 
     Loss: BCE on the case logit plus ``image_loss_weight`` x BCE on each present view's logit
@@ -121,6 +139,8 @@ class ClassificationTask(pl.LightningModule):
     ``patient_aggregation`` (``case_score=views``); patient-level scores aggregate a patient's cases
     (a person's two eyes) the same way.
     """
+
+    family = CLASSIFICATION
 
     def __init__(
         self,
@@ -165,8 +185,14 @@ class ClassificationTask(pl.LightningModule):
             loss = loss + self.hparams.image_loss_weight * view_loss
         return loss, case_logits, view_logits
 
+    def training_loss(self, batch: dict[str, Any]) -> torch.Tensor:
+        return self._loss(batch)[0]
+
+    def batch_units(self, batch: dict[str, Any]) -> int:
+        return len(batch["label"])
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss, _, _ = self._loss(batch)
+        loss = self.training_loss(batch)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
         self.log(

@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import pytorch_lightning as pl
 import torch
 
 from aihub_bench.distributed import gather_lists
@@ -18,17 +17,66 @@ from aihub_bench.metrics.coco_eval import (
     write_coco_results,
 )
 from aihub_bench.metrics.results_table import detection_results_markdown, write_results_markdown
+from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, value
 from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
 
 
-class DetectionTask(pl.LightningModule):
+DETECTION = TaskFamily(
+    name="detection",
+    title="Detection",
+    unit="img",
+    headline=("test/bbox_mAP", "test/bbox_mAP_50", "test/segm_mAP"),
+    report_columns=(
+        ReportColumn("bbox mAP", (value("test/bbox_mAP"),)),
+        ReportColumn("mAP@50", (value("test/bbox_mAP_50"),)),
+        ReportColumn("mAP@75", (value("test/bbox_mAP_75"),)),
+        ReportColumn("segm mAP", (value("test/segm_mAP"),)),
+        ReportColumn("segm mAP@50", (value("test/segm_mAP_50"),)),
+    ),
+)
+
+
+class DetectorLoss:
+    """``training_loss`` / ``batch_units`` / ``training_step`` of a torchvision detector (its own
+    loss dict, summed), shared by detection and Keypoint R-CNN. Needs ``self.net``."""
+
+    net: torch.nn.Module
+    loss_parts: dict[str, torch.Tensor]
+
+    def training_loss(self, batch: tuple[list, list]) -> torch.Tensor:
+        images, targets = batch
+        losses = self.net(images, targets)
+        self.loss_parts = {name: part.detach() for name, part in losses.items()}  # logged per part
+        return sum(losses.values())  # type: ignore[return-value]
+
+    def batch_units(self, batch: tuple[list, list]) -> int:
+        return len(batch[0])
+
+    def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
+        """The summed losses, logged as ``train/loss`` (step and epoch) and per part."""
+        module: Any = self
+        loss = self.training_loss(batch)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(
+                f"non-finite training loss at step {module.global_step}: {self.loss_parts}"
+            )
+        bs = self.batch_units(batch)
+        module.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
+        for name, part in self.loss_parts.items():
+            module.log(f"train/{name}", part, on_step=False, on_epoch=True, batch_size=bs)
+        return loss
+
+
+class DetectionTask(DetectorLoss, FamilyTask):
     """Trains a torchvision detector (its own losses) and evaluates with COCO mAP.
 
     ``net`` is a factory ``net(num_classes=K)`` (Hydra partial of a model builder); the class list
     comes from the datamodule and is saved in the checkpoint, so a checkpoint is self-describing.
     """
+
+    family = DETECTION
 
     def __init__(
         self,
@@ -54,10 +102,6 @@ class DetectionTask(pl.LightningModule):
 
     def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
         return self.net(images)
-
-    # -- training ---------------------------------------------------------------------------
-    def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
-        return detector_training_step(self, self.net, batch)
 
     # -- evaluation -------------------------------------------------------------------------
     def _collect(self, batch: tuple[list, list]) -> None:
@@ -123,22 +167,6 @@ class DetectionTask(pl.LightningModule):
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
         return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
-
-
-def detector_training_step(
-    module: pl.LightningModule, net: torch.nn.Module, batch: tuple[list, list]
-) -> torch.Tensor:
-    """A torchvision detector's summed losses, logged as ``train/loss`` (step and epoch) and per part."""
-    images, targets = batch
-    losses = net(images, targets)
-    loss = sum(losses.values())
-    if not torch.isfinite(loss):
-        raise FloatingPointError(f"non-finite training loss at step {module.global_step}: {losses}")
-    bs = len(images)
-    module.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
-    for name, value in losses.items():
-        module.log(f"train/{name}", value, on_step=False, on_epoch=True, batch_size=bs)
-    return loss
 
 
 def _invert(class_groups: dict[str, str]) -> dict[str, list[str]] | None:

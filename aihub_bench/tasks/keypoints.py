@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
 from torch import nn
 from torchvision.ops import box_iou
@@ -24,13 +23,32 @@ from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatma
 from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.keypoints import bbox_norm, head_norm, oks_ap, pck
 from aihub_bench.run_dir import write_json
-from aihub_bench.tasks.detection import detector_training_step
+from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.tasks.detection import DetectorLoss
 from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
 
 
-class PoseTask(pl.LightningModule):
+KEYPOINTS = TaskFamily(
+    name="keypoints",
+    title="Keypoints",
+    unit="img",
+    headline=("test/PCK@0.2", "test/PCKh@0.5", "test/OKS_AP"),
+    report_columns=(
+        ReportColumn("PCK@0.2", (value("test/PCK@0.2"),)),
+        ReportColumn("PCKh@0.5", (value("test/PCKh@0.5"),)),
+        ReportColumn("OKS AP", (value("test/OKS_AP"),)),
+        ReportColumn("OKS AP50", (value("test/OKS_AP50"),)),
+        ReportColumn(
+            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
+        ),
+        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+    ),
+)
+
+
+class PoseTask(FamilyTask):
     """What every keypoint task shares: the skeleton, per-person predictions and the metrics.
 
     ``data_mode`` is what the datamodule must serve (``topdown`` crops or whole ``image`` frames);
@@ -38,6 +56,7 @@ class PoseTask(pl.LightningModule):
     """
 
     DATA_MODE = "topdown"
+    family = KEYPOINTS
 
     def __init__(
         self,
@@ -110,8 +129,8 @@ class PoseTask(pl.LightningModule):
         out: dict[str, float] = {}
         by_box = pck(pred, gt, bbox_norm(boxes), alpha)
         out[f"PCK@{alpha:g}"] = by_box["mean"]
-        for name, value in zip(self.joint_names, by_box["per_joint"], strict=True):
-            out[f"PCK@{alpha:g}/{name}"] = float(value)
+        for name, score in zip(self.joint_names, by_box["per_joint"], strict=True):
+            out[f"PCK@{alpha:g}/{name}"] = float(score)
         if self.hparams.head_segment:
             by_head = pck(pred, gt, head_norm(gt, tuple(self.hparams.head_segment)), alpha_h)
             out[f"PCKh@{alpha_h:g}"] = by_head["mean"]
@@ -158,8 +177,14 @@ class HeatmapPoseTask(PoseTask):
             )
         return ((pred - target) ** 2 * weight[:, :, None, None]).mean()
 
+    def training_loss(self, batch: dict[str, Any]) -> torch.Tensor:
+        return self.heatmap_loss(self.net(batch["image"]), batch["heatmap"], batch["weight"])
+
+    def batch_units(self, batch: dict[str, Any]) -> int:
+        return len(batch["image"])
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.heatmap_loss(self.net(batch["image"]), batch["heatmap"], batch["weight"])
+        loss = self.training_loss(batch)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
         bs = len(batch["image"])
@@ -200,7 +225,7 @@ class HeatmapPoseTask(PoseTask):
         self._evaluate(batch, "test")
 
 
-class KeypointRCNNTask(PoseTask):
+class KeypointRCNNTask(DetectorLoss, PoseTask):
     """torchvision Keypoint R-CNN (detects people, then their joints) on whole frames.
 
     ``net`` is a factory ``net(num_classes=1, num_keypoints=J)``. Each GT person is scored with the
@@ -217,9 +242,6 @@ class KeypointRCNNTask(PoseTask):
 
     def forward(self, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
         return self.net(images)
-
-    def training_step(self, batch: tuple[list, list], batch_idx: int) -> torch.Tensor:
-        return detector_training_step(self, self.net, batch)
 
     def _losses_frozen_bn(self, images: list, targets: list) -> torch.Tensor:
         self.net.train()

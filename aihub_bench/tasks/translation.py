@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -23,15 +22,35 @@ from aihub_bench.data.subword import TranslationTokenizers
 from aihub_bench.distributed import gather_lists
 from aihub_bench.metrics.translation import corpus_scores, sacrebleu_command, write_translations
 from aihub_bench.run_dir import write_json
+from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, change, value
 from aihub_bench.tasks.optim import configure_optimization
 
 log = logging.getLogger(__name__)
 
 
-class TranslationTask(pl.LightningModule):
+TRANSLATION = TaskFamily(
+    name="translation",
+    title="Translation",
+    unit="tok",
+    headline=("test/bleu", "test/chrf", "test/bleu_after"),
+    report_columns=(
+        # 0-100 scores: 2 decimals even below 1, so that "0.22 → 53.30" lines up
+        ReportColumn("BLEU", (value("test/bleu", digits=2),)),
+        ReportColumn("chrF", (value("test/chrf", digits=2),)),
+        ReportColumn(
+            "BLEU before → after", (change("test/bleu_before", "test/bleu_after", digits=2),), "BLEU"
+        ),
+    ),
+    signatures=(("BLEU", "test/bleu_signature"), ("chrF", "test/chrf_signature")),
+)
+
+
+class TranslationTask(FamilyTask):
     """``net`` is a factory taking the vocabulary sizes and special ids (Hydra partial of
     :func:`~aihub_bench.models.seq2seq.build_transformer`); ``tokenizers`` is the datamodule's
     (a plain dict, saved in the checkpoint so that it decodes on its own)."""
+
+    family = TRANSLATION
 
     def __init__(
         self,
@@ -77,8 +96,15 @@ class TranslationTask(pl.LightningModule):
             label_smoothing=self.hparams.label_smoothing,
         )
 
+    def training_loss(self, batch: dict[str, Any]) -> torch.Tensor:
+        return self._loss(batch)
+
+    def batch_units(self, batch: dict[str, Any]) -> torch.Tensor:
+        """Target tokens that are not padding (a tensor: no device sync inside a timed loop)."""
+        return (batch["labels"] != LABEL_IGNORE).sum()
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self._loss(batch)
+        loss = self.training_loss(batch)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
         n = len(batch["sources"])
