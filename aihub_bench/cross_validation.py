@@ -3,7 +3,8 @@
 The parent run directory gets ``folds.json`` (who is in which fold; reused when present or given as
 ``cv.folds_file``), one ``fold_<i>/`` run directory per fold (the usual contract: config, metrics,
 checkpoints, predictions, ROC curve) and the summary (``cv_summary.json``, ``cv_results.md``,
-``roc_pooled.png``, ``metrics.json`` with ``cv/...`` keys). Each fold trains a fresh model.
+``roc_pooled.png``, ``metrics.json`` with ``cv/...`` keys). Each fold trains a fresh model through
+:func:`aihub_bench.fit.fit_and_test`, given the fold's split of one datamodule read once.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import hydra
 from omegaconf import DictConfig, open_dict
 
 from aihub_bench.data.folds import assert_groups_in_one_fold, read_folds, stratified_group_folds, write_folds
+from aihub_bench.fit import fit_and_test, is_rank_zero, prepare_once
 from aihub_bench.metrics.cv_report import cv_title, fold_dir, headline, summarize_cross_validation
-from aihub_bench.run_dir import write_config, write_env, write_metrics
+from aihub_bench.run_dir import FlatMetrics, write_config, write_env, write_metrics
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +50,13 @@ def fold_assignment(cfg: DictConfig, datamodule: Any, parent: Path, k: int) -> l
     return fold_of
 
 
-def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
-    """Run the requested folds, then (re)build the summary from every fold finished so far."""
-    from aihub_bench.pipeline import is_rank_zero, prepare_once, run
+def wants_cross_validation(cfg: DictConfig) -> bool:
+    """``cv.folds`` is set."""
+    return bool((cfg.get("cv") or {}).get("folds"))
 
+
+def run_cross_validation(cfg: DictConfig) -> FlatMetrics:
+    """Run the requested folds, then (re)build the summary from every fold finished so far."""
     k = int(cfg.cv.folds)
     parent = Path(cfg.cv.get("output_dir") or cfg.paths.output_dir)
     parent.mkdir(parents=True, exist_ok=True)
@@ -83,7 +88,7 @@ def run_cross_validation(cfg: DictConfig) -> dict[str, float]:
             fold_cfg.cv.output_dir = str(parent)
             fold_cfg.cv.fold = fold
         datamodule.use_fold(fold_of, fold)
-        run(fold_cfg, datamodule=datamodule)
+        fit_and_test(fold_cfg, datamodule=datamodule)
 
     summary = summarize_cross_validation(
         parent,

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, open_dict
 
+from aihub_bench.fit import fit_and_test
+
 log = logging.getLogger(__name__)
 
 BASE_DIR = "base"
@@ -31,10 +33,14 @@ def base_checkpoint(run_dir: Path) -> Path:
     raise FileNotFoundError(f"the base run {run_dir} saved no checkpoint")
 
 
+def wants_base_model(cfg: DictConfig) -> bool:
+    """``finetune.base_domain`` is set and no ``finetune.base_ckpt`` was given: stage 1 must run."""
+    stage = cfg.get("finetune") or {}
+    return bool(stage.get("base_domain")) and not stage.get("base_ckpt")
+
+
 def train_base_model(cfg: DictConfig) -> DictConfig:
     """Train the base model as its own run and return ``cfg`` pointed at its checkpoint."""
-    from aihub_bench.pipeline import run
-
     base_dir = Path(cfg.paths.output_dir) / BASE_DIR
     base_cfg = copy.deepcopy(cfg)
     with open_dict(base_cfg):
@@ -54,7 +60,7 @@ def train_base_model(cfg: DictConfig) -> DictConfig:
         if stage.get("base_warmup_steps") is not None and base_cfg.model.get("scheduler"):
             base_cfg.model.scheduler.warmup_steps = stage.base_warmup_steps
     log.info("Fine-tuning recipe, stage 1: the base model on %s -> %s", cfg.finetune.base_domain, base_dir)
-    run(base_cfg)
+    fit_and_test(base_cfg)
     checkpoint = base_checkpoint(base_dir)
     cfg = copy.deepcopy(cfg)
     with open_dict(cfg):
