@@ -11,11 +11,8 @@ import torch
 
 from aihub_bench.data.keypoints import KeypointDataModule
 from aihub_bench.data.splits import LeakageError
-from aihub_bench.datasets.human_motion import (
-    ensure_synthetic_human_motion,
-    mpii16_skeleton,
-    read_human_motion,
-)
+from aihub_bench.datasets.human_motion import mpii16_skeleton, read_human_motion
+from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.tasks.keypoints import HeatmapPoseTask
 
 TWIN = {"takes_per_scenario": 3, "cameras": 3, "frames_per_clip": 3, "image_size": (128, 96)}
@@ -23,7 +20,7 @@ TWIN = {"takes_per_scenario": 3, "cameras": 3, "frames_per_clip": 3, "image_size
 
 @pytest.fixture(scope="module")
 def twin_root(synth_cache: Path) -> Path:
-    return ensure_synthetic_human_motion(synth_cache, **TWIN)
+    return ensure_twin("human_motion", synth_cache, **TWIN)
 
 
 def _datamodule(root: Path, tmp_path: Path, **kwargs) -> KeypointDataModule:
@@ -129,15 +126,16 @@ def test_perfect_heatmaps_decode_to_the_ground_truth_in_frame_coordinates(
     task.log = lambda *args, **kwargs: None
     for batch in batches:
         task._evaluate(batch, "test")
-    gt = np.stack([r[0] for r in task._rows])
-    pred = np.stack([r[1] for r in task._rows])
+    rows = task.evaluator.rows
+    gt = np.stack([r[0] for r in rows])
+    pred = np.stack([r[1] for r in rows])
     labelled = (gt[..., 2] > 0) & (pred[..., 2] > 0.5)  # joints with a target peak in the crop
     offset = (pred[..., :2] - gt[..., :2])[labelled]
     error = np.linalg.norm(offset, axis=-1)
     assert np.abs(offset.mean(axis=0)).max() < 0.25, f"systematic offset {offset.mean(axis=0)} px"
     # heatmaps are 1/4 of the crop: the quarter-pixel refinement leaves up to ~1 frame px per axis
     assert labelled.sum() > 100 and error.max() < 2.5 and error.mean() < 0.9, (error.mean(), error.max())
-    metrics = task.keypoint_metrics(task._rows)
+    metrics = task.evaluator.evaluate()
     assert metrics["PCK@0.2"] > 0.95 and metrics["OKS_AP50"] > 0.9
 
 

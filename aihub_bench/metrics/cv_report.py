@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
+from aihub_bench.metrics.classification_predictions import LEVELS, has_both_classes, read_predictions_csv
 from aihub_bench.metrics.clinical import bootstrap_ci, operating_point, plot_roc, summarize_folds
 from aihub_bench.run_dir import write_json
-from aihub_bench.tasks.classification import LEVELS, has_both_classes, read_predictions_csv
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,13 @@ this module depends on nothing but torch and Lightning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 import pytorch_lightning as pl
 import torch
+from lightning_fabric.utilities.data import AttributeDict
 
 # How a report cell is made from a run's metrics:
 #   value KEY          the number
@@ -38,7 +40,7 @@ class CellSource:
 
     kind: CellKind
     keys: tuple[str, ...] = ()
-    digits: int = 3
+    digits: int | None = None  # None: 3 decimals up to 1, else 2
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ class TaskFamily:
     signatures: tuple[tuple[str, str], ...] = ()
 
 
-def value(key: str, digits: int = 3) -> CellSource:
+def value(key: str, digits: int | None = None) -> CellSource:
     return CellSource("value", (key,), digits)
 
 
@@ -86,7 +88,7 @@ def ci(prefix: str) -> CellSource:
     return CellSource("ci", (prefix,))
 
 
-def change(first: str, last: str, digits: int = 3) -> CellSource:
+def change(first: str, last: str, digits: int | None = None) -> CellSource:
     return CellSource("change", (first, last), digits)
 
 
@@ -101,6 +103,19 @@ class FamilyTask(pl.LightningModule):
     """Base of every task: the family it belongs to and its training loss on a batch."""
 
     family: ClassVar[TaskFamily]
+    optimizer_factory: Callable[..., torch.optim.Optimizer]
+
+    @property
+    def hparams(self) -> AttributeDict:
+        """``save_hyperparameters``' values as attributes (Lightning types them as any mapping)."""
+        hparams = super().hparams
+        assert isinstance(hparams, AttributeDict)
+        return hparams
+
+    @property
+    def datamodule(self) -> Any:
+        """The trainer's datamodule (Lightning sets ``trainer.datamodule`` at run time, undeclared)."""
+        return self.trainer.datamodule  # type: ignore[attr-defined]
 
     def training_loss(self, batch: Any) -> torch.Tensor:
         """The loss of one training batch (no logging): what ``training_step`` optimises."""

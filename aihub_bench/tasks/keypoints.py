@@ -8,10 +8,7 @@ step and epoch and ``val/loss`` per epoch, the curves of the builders' check (``
 
 from __future__ import annotations
 
-import logging
-import math
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,15 +17,11 @@ from torch import nn
 from torchvision.ops import box_iou
 
 from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatmaps, from_heatmap_coords
-from aihub_bench.distributed import gather_lists
-from aihub_bench.metrics.keypoints import bbox_norm, head_norm, oks_ap, pck
-from aihub_bench.run_dir import write_json
-from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.metrics.keypoint_evaluator import KeypointEvaluator
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, flag, value
 from aihub_bench.tasks.detection import DetectorLoss
+from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
-
-log = logging.getLogger(__name__)
-
 
 KEYPOINTS = TaskFamily(
     name="keypoints",
@@ -48,7 +41,7 @@ KEYPOINTS = TaskFamily(
 )
 
 
-class PoseTask(FamilyTask):
+class PoseTask(EvaluatingTask):
     """What every keypoint task shares: the skeleton, per-person predictions and the metrics.
 
     ``data_mode`` is what the datamodule must serve (``topdown`` crops or whole ``image`` frames);
@@ -79,77 +72,24 @@ class PoseTask(FamilyTask):
         # every argument of this and the subclass's __init__ (the skeleton makes checkpoints self-describing)
         self.save_hyperparameters(ignore=["net", "optimizer"])
         self.joint_names = list(joint_names)
-        self.flip_pairs = [tuple(p) for p in flip_pairs]
+        self.flip_pairs = [(int(a), int(b)) for a, b in flip_pairs]
         self.optimizer_factory = optimizer
-        self._rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, float]] = []
+        self.evaluator = self.make_evaluator("test")  # replaced each epoch; here for direct calls
 
-    # -- collecting predictions ---------------------------------------------------------------
-    def _add(
-        self,
-        gt: np.ndarray,
-        pred: np.ndarray,
-        boxes: np.ndarray,
-        image_ids: Sequence[int],
-        scores: np.ndarray,
-    ) -> None:
-        """Per GT person: ``gt (J, 3)``, ``pred (J, 3)`` (x, y, score), box, image id, person score."""
-        for i in range(len(gt)):
-            self._rows.append((gt[i], pred[i], boxes[i], int(image_ids[i]), float(scores[i])))
-
-    def on_validation_epoch_start(self) -> None:
-        self._rows = []
-
-    on_test_epoch_start = on_validation_epoch_start
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics("val")
-
-    def on_test_epoch_end(self) -> None:
-        rows = self._log_metrics("test")
-        if rows and self.trainer.is_global_zero and self.trainer.default_root_dir:
-            path = Path(self.trainer.default_root_dir) / self.hparams.results_file
-            write_json(path, [_coco_result(pred, image_id, score) for _, pred, _, image_id, score in rows])
-            log.info("Keypoint predictions written to %s", path)
-
-    def _log_metrics(self, split: str) -> list:
-        rows = gather_lists(self._rows)
-        if self.trainer.sanity_checking or not rows:
-            return rows
-        metrics = self.keypoint_metrics(rows)
-        self.log_dict({f"{split}/{k}": v for k, v in metrics.items()}, sync_dist=False)
-        return rows
-
-    def keypoint_metrics(self, rows: Sequence[tuple]) -> dict[str, float]:
-        """PCK@alpha (mean and per joint), PCKh, OKS AP/AP50/AP75/AR and the people counted."""
-        gt = np.stack([r[0] for r in rows]).astype(np.float64)
-        pred = np.stack([r[1] for r in rows]).astype(np.float64)
-        boxes = np.stack([r[2] for r in rows]).astype(np.float64)
-        scores = np.array([r[4] for r in rows])
-        alpha, alpha_h = self.hparams.pck_alpha, self.hparams.pckh_alpha
-        out: dict[str, float] = {}
-        by_box = pck(pred, gt, bbox_norm(boxes), alpha)
-        out[f"PCK@{alpha:g}"] = by_box["mean"]
-        for name, score in zip(self.joint_names, by_box["per_joint"], strict=True):
-            out[f"PCK@{alpha:g}/{name}"] = float(score)
-        if self.hparams.head_segment:
-            by_head = pck(pred, gt, head_norm(gt, tuple(self.hparams.head_segment)), alpha_h)
-            out[f"PCKh@{alpha_h:g}"] = by_head["mean"]
-            out["PCKh_people"] = float(by_head["num_instances"])
-        if (gt[..., 2] > 0).any():
-            oks = oks_ap(gt, pred, boxes, self.hparams.oks_sigmas, scores=scores)
-            out.update({k: float(v) for k, v in oks.items() if k.startswith("OKS_")})
-        out["people"] = float(len(rows))
-        return {k: v for k, v in out.items() if not math.isnan(v)}
+    # -- evaluation -------------------------------------------------------------------------
+    def make_evaluator(self, split: str) -> KeypointEvaluator:
+        return KeypointEvaluator(
+            self.joint_names,
+            self.hparams.oks_sigmas,
+            head_segment=self.hparams.head_segment,
+            pck_alpha=self.hparams.pck_alpha,
+            pckh_alpha=self.hparams.pckh_alpha,
+            results_file=self.hparams.results_file,
+        )
 
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
         return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
-
-
-def _coco_result(pred: np.ndarray, image_id: int, score: float) -> dict[str, Any]:
-    """One person in COCO's keypoint results format."""
-    flat = [round(float(v), 2) for joint in pred for v in joint]
-    return {"image_id": image_id, "category_id": 1, "keypoints": flat, "score": round(score, 4)}
 
 
 class HeatmapPoseTask(PoseTask):
@@ -210,12 +150,10 @@ class HeatmapPoseTask(PoseTask):
         original = np.stack([apply_affine(inputs[i], inverse[i]) for i in range(len(inputs))])
         scores = joint_scores.numpy()
         pred = np.concatenate([original, scores[..., None]], axis=-1)
-        self._add(
-            batch["keypoints"].cpu().numpy(),
-            pred,
-            batch["box"].cpu().numpy(),
-            batch["image_id"].tolist(),
-            scores.mean(axis=1),
+        people = {k: batch[k].cpu().numpy() for k in ("keypoints", "box")}
+        self.evaluator.process(
+            {**people, "image_id": batch["image_id"].tolist()},
+            {"keypoints": pred, "scores": scores.mean(axis=1)},
         )
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
@@ -271,7 +209,10 @@ class KeypointRCNNTask(DetectorLoss, PoseTask):
             if not len(boxes):
                 continue
             pred, scores = _match_detections(output, boxes, gt.shape[1])
-            self._add(gt, pred, boxes.numpy(), [int(target["image_id"])] * len(gt), scores)
+            self.evaluator.process(
+                {"keypoints": gt, "box": boxes.numpy(), "image_id": [int(target["image_id"])] * len(gt)},
+                {"keypoints": pred, "scores": scores},
+            )
 
     def validation_step(self, batch: tuple[list, list], batch_idx: int) -> None:
         self._evaluate(batch, "val")

@@ -16,7 +16,10 @@ def build_optimizer(
 
 
 def warmup_cosine(
-    optimizer: torch.optim.Optimizer, total_steps: int, warmup_steps: int = 0, min_lr_ratio: float = 0.0
+    optimizer: torch.optim.Optimizer,
+    total_steps: int | float,
+    warmup_steps: int = 0,
+    min_lr_ratio: float = 0.0,
 ) -> dict[str, Any]:
     """Linear warm-up then cosine decay, stepped every optimisation step (Lightning dict form)."""
     total_steps = max(int(total_steps), 1)

@@ -8,25 +8,21 @@ the run directory, so that the sacreBLEU command line reproduces the number. The
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from aihub_bench.data.seq2seq import LABEL_IGNORE
 from aihub_bench.data.subword import TranslationTokenizers
-from aihub_bench.distributed import gather_lists
-from aihub_bench.metrics.translation import corpus_scores, sacrebleu_command, write_translations
-from aihub_bench.run_dir import write_json
-from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, change, value
+from aihub_bench.metrics.translation_evaluator import TranslationEvaluator
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, value
+from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
 
-log = logging.getLogger(__name__)
-
+if TYPE_CHECKING:
+    from transformers import MarianMTModel
 
 TRANSLATION = TaskFamily(
     name="translation",
@@ -45,16 +41,17 @@ TRANSLATION = TaskFamily(
 )
 
 
-class TranslationTask(FamilyTask):
+class TranslationTask(EvaluatingTask):
     """``net`` is a factory taking the vocabulary sizes and special ids (Hydra partial of
     :func:`~aihub_bench.models.seq2seq.build_transformer`); ``tokenizers`` is the datamodule's
     (a plain dict, saved in the checkpoint so that it decodes on its own)."""
 
     family = TRANSLATION
+    net: MarianMTModel
 
     def __init__(
         self,
-        net: Callable[..., nn.Module],
+        net: Callable[..., MarianMTModel],
         optimizer: Callable[..., torch.optim.Optimizer],
         tokenizers: dict[str, Any],
         direction: str = "ko-en",
@@ -81,8 +78,6 @@ class TranslationTask(FamilyTask):
         )
         self.optimizer_factory = optimizer
         self.target_lang = direction.split("-")[1]
-        self._outputs: list[tuple[str, str, str]] = []
-        self._summary: dict[str, Any] = {}
 
     # -- training ---------------------------------------------------------------------------
     def _loss(self, batch: dict[str, Any]) -> torch.Tensor:
@@ -122,6 +117,9 @@ class TranslationTask(FamilyTask):
         )
         return [self.tokenizers.target.decode(ids.tolist()) for ids in generated]
 
+    def make_evaluator(self, split: str) -> TranslationEvaluator:
+        return TranslationEvaluator(self.target_lang, self.hparams.bleu_tokenize, split=split)
+
     def _evaluate(self, batch: dict[str, Any], split: str, num_beams: int) -> None:
         self.log(
             f"{split}/loss",
@@ -130,65 +128,13 @@ class TranslationTask(FamilyTask):
             batch_size=len(batch["sources"]),
             sync_dist=True,
         )
-        hypotheses = self.translate(batch["input_ids"], batch["attention_mask"], num_beams)
-        self._outputs.extend(zip(batch["sources"], hypotheses, batch["references"], strict=True))
-
-    def on_validation_epoch_start(self) -> None:
-        self._outputs = []
-
-    on_test_epoch_start = on_validation_epoch_start
+        self.evaluator.process(batch, self.translate(batch["input_ids"], batch["attention_mask"], num_beams))
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._evaluate(batch, "val", self.hparams.val_num_beams)
 
     def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._evaluate(batch, "test", self.hparams.num_beams)
-
-    def _scores(self, split: str) -> dict[str, Any] | None:
-        self._outputs = gather_lists(self._outputs, interleave=True)  # DDP: all ranks, dataset order
-        if self.trainer.sanity_checking or not self._outputs:
-            return None
-        _, hypotheses, references = zip(*self._outputs, strict=True)
-        scores = corpus_scores(
-            list(hypotheses), list(references), self.target_lang, self.hparams.bleu_tokenize
-        )
-        self.log_dict({f"{split}/bleu": scores["bleu"], f"{split}/chrf": scores["chrf"]}, sync_dist=False)
-        return scores
-
-    def on_validation_epoch_end(self) -> None:
-        self._scores("val")
-
-    def on_test_epoch_end(self) -> None:
-        scores = self._scores("test")
-        if scores is None:
-            return
-        self._summary = {
-            "test/bleu_signature": scores["bleu_signature"],
-            "test/chrf_signature": scores["chrf_signature"],
-        }
-        if not (self.trainer.is_global_zero and self.trainer.default_root_dir):
-            return
-        run_dir = Path(self.trainer.default_root_dir)
-        sources, hypotheses, references = (list(x) for x in zip(*self._outputs, strict=True))
-        paths = write_translations(run_dir, "test", sources, hypotheses, references)
-        command = sacrebleu_command(paths["ref"], paths["hyp"], scores["bleu_tokenizer"])
-        write_json(
-            run_dir / "bleu.json",
-            {
-                "bleu": scores["bleu"],
-                "chrf": scores["chrf"],
-                "signature": scores["bleu_signature"],
-                "tokenizer_note": scores["tokenizer_note"],
-                "reproduce": " ".join(command),
-            },
-        )
-        log.info(
-            "Test BLEU %.2f (%s); reproduce: %s", scores["bleu"], scores["bleu_signature"], " ".join(command)
-        )
-
-    def summary_metrics(self) -> dict[str, Any]:
-        """String results (sacreBLEU signatures) for ``metrics.json``."""
-        return dict(self._summary)
 
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
