@@ -12,7 +12,7 @@ What is measured (one JSON file and one Markdown table line per run):
   calls, the configured logger and the other callbacks stay: that is what a real run pays);
 * **plain**: the same model (built with the same seed: identical initial weights), the same
   loader, optimiser, schedule, gradient clipping and precision, as a hand-written PyTorch loop
-  whose loss is the task's own (:data:`LOSSES`);
+  whose loss is the task's own ``training_loss(batch)`` (the one ``training_step`` calls);
 * **ratio** = lightning / plain throughput, each the median of ``--repeats`` rounds of one run
   of each loop (the first round runs plain first, the next lightning first, and so on), target
   ``>= 0.95``; and the **peak memory** of each phase.
@@ -44,7 +44,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,11 @@ import hydra
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
+
+from aihub_bench.data.base import SplitDataModule
+from aihub_bench.fit import build
+from aihub_bench.fit import build_task as build_configured_task
+from aihub_bench.tasks.base import FamilyTask, TaskFamily, family_of_class
 
 log = logging.getLogger(__name__)
 
@@ -64,85 +69,38 @@ _PRECISION_ALIASES = {"32": "32-true", "bf16": "bf16-mixed"}
 _DROPPED_CALLBACKS = ("ModelCheckpoint", "ProgressBar")
 
 
-# -- task families: the loss each task computes in training_step, without its logging -----------------
-def _detection_loss(task: pl.LightningModule, batch: Any) -> torch.Tensor:
-    """torchvision detectors: the sum of the loss dict (as ``detector_training_step``)."""
-    images, targets = batch
-    losses = task.net(images, targets)
-    return sum(losses.values())
+# -- the task's family: its training loss and what a batch counts (tasks/base.py) --------------------
+UnitCounter = Callable[[Any], int | torch.Tensor]  # a task's batch_units
 
 
-def _classification_loss(task: pl.LightningModule, batch: Any) -> torch.Tensor:
-    """Case BCE plus weighted view BCE (``ClassificationTask._loss``)."""
-    return task._loss(batch)[0]
+class UnsupportedTaskError(TypeError, ValueError):
+    """The task declares no family, or its family has no ``training_loss`` (see tasks/base.py)."""
 
 
-def _heatmap_loss(task: pl.LightningModule, batch: Any) -> torch.Tensor:
-    """Weighted heatmap MSE (``HeatmapPoseTask.heatmap_loss``)."""
-    return task.heatmap_loss(task.net(batch["image"]), batch["heatmap"], batch["weight"])
+def family_of_task_class(task_class: type) -> TaskFamily:
+    """The family of a task class that the plain loop can train, or :class:`UnsupportedTaskError`."""
+    try:
+        family = family_of_class(task_class)
+    except TypeError as err:
+        raise UnsupportedTaskError(f"aihub-bench bench cannot train {task_class.__name__}: {err}") from None
+    if not issubclass(task_class, FamilyTask) or task_class.training_loss is FamilyTask.training_loss:
+        raise UnsupportedTaskError(
+            f"aihub-bench bench cannot train {task_class.__name__}: it is no FamilyTask with its own "
+            "training_loss(batch) (see aihub_bench/tasks/base.py)"
+        )
+    return family
 
 
-def _translation_loss(task: pl.LightningModule, batch: Any) -> torch.Tensor:
-    """Label-smoothed cross-entropy (``TranslationTask._loss``)."""
-    return task._loss(batch)
+def task_family(task: pl.LightningModule) -> TaskFamily:
+    """The family of ``task`` (see :func:`family_of_task_class`)."""
+    return family_of_task_class(type(task))
 
 
-LossFn = Callable[[pl.LightningModule, Any], torch.Tensor]
-LOSSES: dict[str, LossFn] = {
-    "detection": _detection_loss,
-    "classification": _classification_loss,
-    "keypoints": _heatmap_loss,
-    "translation": _translation_loss,
-}
-# task class name (or a base class's) -> family
-TASK_FAMILIES = {
-    "DetectionTask": "detection",
-    "KeypointRCNNTask": "detection",
-    "ClassificationTask": "classification",
-    "HeatmapPoseTask": "keypoints",
-    "TranslationTask": "translation",
-}
-# what a throughput counts
-UNITS = {"detection": "img", "keypoints": "img", "classification": "case", "translation": "tok"}
-
-
-class UnsupportedTaskError(ValueError):
-    """The task has no plain-PyTorch loss in :data:`LOSSES`."""
-
-
-def task_family(task: pl.LightningModule) -> str:
-    """The family of ``task`` (a key of :data:`LOSSES`), or :class:`UnsupportedTaskError`."""
-    return family_of_class(type(task))
-
-
-def family_of_class(task_class: type) -> str:
-    """The family of a task class or of its nearest known base class."""
-    for cls in task_class.__mro__:
-        family = TASK_FAMILIES.get(cls.__name__)
-        if family in LOSSES:
-            return family
-    raise UnsupportedTaskError(
-        f"aihub-bench bench has no plain-PyTorch loss for {task_class.__name__}; supported tasks: "
-        f"{', '.join(sorted(TASK_FAMILIES))} (add the family to LOSSES and TASK_FAMILIES in aihub_bench/bench.py)"
-    )
-
-
-def batch_units(family: str, batch: Any) -> int | torch.Tensor:
-    """What one batch counts: images/cases, or the target tokens that are not padding (translation).
-
-    The token count stays a tensor (no device sync inside the timed loop); sum it afterwards.
-    """
-    if family == "translation":
-        from aihub_bench.data.seq2seq import LABEL_IGNORE
-
-        return (batch["labels"] != LABEL_IGNORE).sum()
-    if family == "detection":
-        return len(batch[0])
-    if family == "keypoints":
-        return len(batch["image"])
-    if family == "classification":
-        return len(batch["label"])
-    raise UnsupportedTaskError(f"no unit for family {family!r}")
+def as_family_task(task: pl.LightningModule) -> FamilyTask:
+    """``task``, checked to be one the plain loop can train (:class:`UnsupportedTaskError` if not)."""
+    task_family(task)
+    assert isinstance(task, FamilyTask)  # checked by task_family; narrows the type
+    return task
 
 
 # -- setup ------------------------------------------------------------------------------------------
@@ -170,7 +128,7 @@ class BenchSetup:
 
     cfg: DictConfig
     choices: dict[str, Any]
-    datamodule: pl.LightningDataModule
+    datamodule: SplitDataModule
     run_root: Path
 
 
@@ -197,6 +155,7 @@ def build_from_overrides(overrides: Sequence[str], run_root: Path) -> BenchSetup
     HydraConfig.instance().set_config(cfg)
     choices = OmegaConf.to_container(cfg.hydra.runtime.choices)
     raw_paths = OmegaConf.to_container(cfg.paths, resolve=False)
+    assert isinstance(choices, dict) and isinstance(raw_paths, dict)
     with open_dict(cfg):
         if str(raw_paths.get("root_dir", "")).startswith("${hydra:"):
             cfg.paths.root_dir = os.getcwd()  # what ${hydra:runtime.cwd} is under @hydra.main
@@ -206,7 +165,7 @@ def build_from_overrides(overrides: Sequence[str], run_root: Path) -> BenchSetup
     datamodule = hydra.utils.instantiate(cfg.dataset)
     datamodule.prepare_data()
     datamodule.setup()
-    return BenchSetup(cfg, dict(choices), datamodule, run_root)
+    return BenchSetup(cfg, {str(k): v for k, v in choices.items()}, datamodule, run_root)
 
 
 def _check_single_device(cfg: DictConfig) -> None:
@@ -275,19 +234,17 @@ def prepare_model(task: pl.LightningModule, channels_last: bool, compile_backbon
         return None
     net = getattr(task, "net", None)
     backbone = getattr(net, "backbone", None)
-    if not isinstance(backbone, torch.nn.Module):
+    if net is None or not isinstance(backbone, torch.nn.Module):
         log.warning("--compile: %s has no net.backbone; nothing compiled", type(task).__name__)
         return None
     net.backbone = torch.compile(backbone)
     return "net.backbone"
 
 
-def build_task(setup: BenchSetup, seed: int) -> pl.LightningModule:
-    """A fresh task as ``pipeline.build`` makes it, its weights drawn right after seeding."""
-    from aihub_bench.pipeline import build_task as build_configured_task
-
+def build_task(setup: BenchSetup, seed: int) -> FamilyTask:
+    """A fresh task as ``fit.build`` makes it, its weights drawn right after seeding."""
     seed_all(seed)
-    return build_configured_task(setup.cfg, setup.datamodule)
+    return as_family_task(build_configured_task(setup.cfg, setup.datamodule))
 
 
 def to_device(batch: Any, device: torch.device, channels_last: bool = False) -> Any:
@@ -304,7 +261,7 @@ def to_device(batch: Any, device: torch.device, channels_last: bool = False) -> 
     return batch
 
 
-def _detach_datamodule(datamodule: pl.LightningDataModule) -> None:
+def _detach_datamodule(datamodule: SplitDataModule) -> None:
     """Forget the last Lightning run's trainer (its loaders would start at that trainer's epoch)."""
     with contextlib.suppress(AttributeError):
         datamodule.trainer = None
@@ -319,8 +276,8 @@ class StepClock:
     time inside the steps only (start to end), for reference.
     """
 
-    def __init__(self, warmup: int, steps: int, family: str, device: torch.device) -> None:
-        self.warmup, self.steps, self.family, self.device = warmup, steps, family, device
+    def __init__(self, warmup: int, steps: int, units: UnitCounter, device: torch.device) -> None:
+        self.warmup, self.steps, self.count_units, self.device = warmup, steps, units, device
         self.done = 0
         self.t0: float | None = None
         self.t1: float | None = None
@@ -345,7 +302,7 @@ class StepClock:
         self.losses.append(loss.detach())
         if self.done > self.warmup:
             self.in_step_s += now - self._started
-            self.units.append(batch_units(self.family, batch))
+            self.units.append(self.count_units(batch))
         if self.done == self.warmup:
             self.t0 = now
         if self.done == self.warmup + self.steps:
@@ -404,7 +361,7 @@ def peak_memory_mib(device: torch.device) -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
-def _batches(loader: Any, per_epoch: int | float = math.inf) -> Iterator[Any]:
+def _batches(loader: Any, per_epoch: int | float = math.inf) -> Generator[Any, None, None]:
     """Batches of ``loader``, epoch after epoch, at most ``per_epoch`` from each epoch."""
     while True:
         for i, batch in enumerate(loader):
@@ -414,12 +371,11 @@ def _batches(loader: Any, per_epoch: int | float = math.inf) -> Iterator[Any]:
 
 
 def loader_throughput(
-    setup: BenchSetup, workers: int, batches: int, seed: int, device: torch.device
+    setup: BenchSetup, workers: int, batches: int, seed: int, device: torch.device, units: UnitCounter
 ) -> dict[str, Any]:
-    """The train loader alone with ``workers`` worker processes: units/s over ``batches`` batches
-    after :data:`LOADER_WARMUP_BATCHES` (worker start-up is not timed)."""
+    """The train loader alone with ``workers`` worker processes: ``units(batch)`` per second over
+    ``batches`` batches after :data:`LOADER_WARMUP_BATCHES` (worker start-up is not timed)."""
     datamodule = setup.datamodule
-    family = task_family_of_config(setup)
     _detach_datamodule(datamodule)
     saved = datamodule.num_workers
     datamodule.num_workers = workers
@@ -432,27 +388,27 @@ def loader_throughput(
     stream = _batches(loader)
     for _ in range(LOADER_WARMUP_BATCHES):
         next(stream)
-    units = 0
+    counted = 0
     start = time.perf_counter()
     for _ in range(batches):
-        units += int(batch_units(family, next(stream)))
+        counted += int(units(next(stream)))
     seconds = time.perf_counter() - start
     stream.close()
     del stream, loader
-    rate = units / seconds
+    rate = counted / seconds
     return {
         "workers": workers,
         "batches": batches,
-        "units": units,
+        "units": counted,
         "seconds": seconds,
         "units_per_s": rate,
         "units_per_s_per_worker": rate / max(workers, 1),
     }
 
 
-def task_family_of_config(setup: BenchSetup) -> str:
+def task_family_of_config(setup: BenchSetup) -> TaskFamily:
     """The family of the configured task, from its class (without building a model)."""
-    return family_of_class(hydra.utils.get_class(setup.cfg.model._target_))
+    return family_of_task_class(hydra.utils.get_class(setup.cfg.model._target_))
 
 
 def _lightning_config(setup: BenchSetup, total_steps: int, precision: str, run_dir: Path) -> DictConfig:
@@ -477,14 +433,12 @@ def _lightning_config(setup: BenchSetup, total_steps: int, precision: str, run_d
 
 def build_lightning(
     setup: BenchSetup, seed: int, total_steps: int, precision: str, run_dir: Path
-) -> tuple[pl.LightningModule, pl.Trainer]:
-    """Task and trainer through ``pipeline.build`` (task weights drawn right after seeding)."""
-    from aihub_bench.pipeline import build
-
+) -> tuple[FamilyTask, pl.Trainer]:
+    """Task and trainer through ``fit.build`` (task weights drawn right after seeding)."""
     cfg = _lightning_config(setup, total_steps, precision, run_dir)
     seed_all(seed)
     _, task, trainer = build(cfg, setup.datamodule)
-    return task, trainer
+    return as_family_task(task), trainer
 
 
 def lightning_throughput(
@@ -494,7 +448,6 @@ def lightning_throughput(
     warmup, steps = int(opts.warmup or 0), int(opts.steps or 0)
     precision = resolve_precision(setup.cfg, opts.precision)
     task, trainer = build_lightning(setup, seed, warmup + steps, precision, run_dir)
-    family = task_family(task)
     compiled = prepare_model(task, opts.channels_last, opts.compile)
     if opts.channels_last:
         original = task.on_after_batch_transfer
@@ -502,10 +455,11 @@ def lightning_throughput(
         def channels_last_batch(batch: Any, dataloader_idx: int) -> Any:
             return to_device(original(batch, dataloader_idx), device, channels_last=True)
 
-        task.on_after_batch_transfer = channels_last_batch
-    clock = StepClock(warmup, steps, family, device)
+        # this one instance's hook, wrapped (a deliberate override of a bound method)
+        task.on_after_batch_transfer = channels_last_batch  # type: ignore[method-assign]
+    clock = StepClock(warmup, steps, task.batch_units, device)
     timer = _LightningClock(clock, seed)
-    trainer.callbacks.append(timer)
+    trainer.callbacks.append(timer)  # type: ignore[attr-defined]  # Lightning sets it at run time
     _detach_datamodule(setup.datamodule)
     reset_peak_memory(device)
     trainer.fit(task, datamodule=setup.datamodule)
@@ -516,7 +470,7 @@ def lightning_throughput(
         peak_mib=peak_memory_mib(device),
         schedule_total_steps=timer.estimated_stepping_batches,
         compiled=compiled,
-        callbacks=[type(c).__name__ for c in trainer.callbacks if c is not timer],
+        callbacks=[type(c).__name__ for c in trainer.callbacks if c is not timer],  # type: ignore[attr-defined]
         loggers=[type(lg).__name__ for lg in trainer.loggers],
     )
     del task, trainer
@@ -554,8 +508,6 @@ def plain_throughput(
     apply_torch_flags(cfg)
 
     task = build_task(setup, seed)
-    family = task_family(task)
-    loss_fn = LOSSES[family]
     compiled = prepare_model(task, opts.channels_last, opts.compile)
     task.to(device)
     task.train()
@@ -570,7 +522,7 @@ def plain_throughput(
     _detach_datamodule(setup.datamodule)
     loader = setup.datamodule.train_dataloader()
     per_epoch = _batches_per_epoch(len(loader), cfg.trainer.get("limit_train_batches"))
-    clock = StepClock(warmup, steps, family, device)
+    clock = StepClock(warmup, steps, task.batch_units, device)
     reset_peak_memory(device)
     seed_all(seed)
     stream = _batches(loader, per_epoch)
@@ -580,7 +532,7 @@ def plain_throughput(
         clock.start()
         optimizer.zero_grad(set_to_none=True)
         with _autocast(precision, device):
-            loss = loss_fn(task, batch)
+            loss = task.training_loss(batch)
         if not torch.isfinite(loss):  # the tasks' own guard
             raise FloatingPointError(f"non-finite training loss at step {clock.done}")
         loss.backward()
@@ -690,11 +642,18 @@ def _run_benchmark(opts: BenchOptions) -> dict[str, Any]:
     family = task_family_of_config(setup)
     memory: dict[str, float] = {}
 
+    # what a batch counts is the task's to say (tasks/base.py): one task, built on the CPU, counts
+    # the loader's batches (on CPU its weights count towards the loader phases' peak RSS)
+    counter = build_task(setup, seed)
     loader = []
+    assert opts.loader_batches is not None  # set by _defaults
     for workers in opts.workers:
-        loader.append(loader_throughput(setup, workers, int(opts.loader_batches), seed, device))
+        loader.append(
+            loader_throughput(setup, workers, opts.loader_batches, seed, device, counter.batch_units)
+        )
         memory[f"loader_{workers}w"] = peak_memory_mib(device)
-        log.info("loader %dw: %.1f %s/s", workers, loader[-1]["units_per_s"], UNITS[family])
+        log.info("loader %dw: %.1f %s/s", workers, loader[-1]["units_per_s"], family.unit)
+    del counter
 
     plain, lightning = [], []
     order: list[str] = []
@@ -714,16 +673,16 @@ def _run_benchmark(opts: BenchOptions) -> dict[str, Any]:
             r,
             plain[-1]["units_per_s"],
             lightning[-1]["units_per_s"],
-            UNITS[family],
+            family.unit,
         )
     memory["plain"] = max(p["peak_mib"] for p in plain)
     memory["lightning"] = max(p["peak_mib"] for p in lightning)
 
-    report = {
+    report: dict[str, Any] = {
         "name": bench_name(setup),
         "overrides": list(opts.overrides),
-        "family": family,
-        "unit": UNITS[family],
+        "family": family.name,
+        "unit": family.unit,
         "config": {
             "dataset": setup.choices.get("dataset"),
             "model": setup.choices.get("model"),

@@ -1,16 +1,19 @@
 """Paper-style result tables from finished run directories (``aihub-bench report``).
 
 Each run directory (``metrics.json``, ``config.yaml``, ``env.json``) becomes one row of the table of
-its task family (detection, classification, keypoints, translation, other). A family's columns are
-data (:data:`FAMILIES`): each column lists where its value may come from, the first source a run has
-fills the cell. ``write_report`` writes ``<family>.md`` / ``<family>.csv``, ``report.md`` and copies
-of the plots; ``update_readme`` puts the tables between ``<!-- report:start -->`` and
-``<!-- report:end -->`` in a README.
+its task family. The family is the one its task class declares (``model._target_`` in config.yaml,
+imported; see ``aihub_bench/tasks/base.py``), or "other" when the class cannot be imported or declares
+none. A family's columns are data (``TaskFamily.report_columns``): each column lists where its value
+may come from, the first source a run has fills the cell. ``write_report`` writes ``<family>.md`` /
+``<family>.csv``, ``report.md`` and copies of the plots; ``update_readme`` puts the tables between
+``<!-- report:start -->`` and ``<!-- report:end -->`` in a README.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
+import importlib
 import json
 import os
 import re
@@ -24,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from aihub_bench.tasks.base import CellSource, ReportColumn, TaskFamily
+
 MISSING = "—"
 README_START = "<!-- report:start -->"
 README_END = "<!-- report:end -->"
@@ -35,6 +40,11 @@ ENV_PACKAGES = ("aihub_bench", "torch", "pytorch-lightning")
 # copied without their times, and metrics.json's mtime says nothing about when the run ended
 MTIME_SLACK_S = 120.0
 LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]", re.MULTILINE)
+# runs whose task class cannot be imported or declares no family; columns: every top-level
+# test/<name> number (see columns_for)
+OTHER = TaskFamily(name="other", title="Other", unit="", headline=())
+# the order of the README's Results; a family not named here follows them by title, "other" comes last
+FAMILY_ORDER = ("detection", "classification", "keypoints", "translation")
 
 
 class ReportError(ValueError):
@@ -46,7 +56,7 @@ class RunSummary:
     """One run directory, read: what a table row needs."""
 
     path: Path
-    family: str
+    family: str  # the name of ``spec``
     experiment: str  # ``experiment=X`` from argv, else ``<dataset.name> / <task class>``
     overrides: list[str]  # the argv overrides that change the result (no hydra.* / paths.* / callbacks.*)
     metrics: dict[str, Any]
@@ -57,13 +67,14 @@ class RunSummary:
     plots: list[Path] = field(default_factory=list)
     name: str = ""  # row name: experiment plus the overrides that tell it from its namesakes
     label: str = ""  # the run column: path relative to the runs' common folder
+    spec: TaskFamily = OTHER
 
     def __post_init__(self) -> None:
         self.name = self.name or self.experiment
         self.label = self.label or self.path.name
 
 
-# -- columns as data ---------------------------------------------------------------------------
+# -- columns: a family's ReportColumns (tasks/base.py) made into cell functions --------------------
 # A cell is (text, raw values): raw keys are suffixes of the CSV column stem ("" for the value itself).
 Cell = tuple[str, dict[str, Any]]
 Source = Callable[[RunSummary], "Cell | None"]
@@ -174,89 +185,74 @@ class Column:
         return next((c for c in (source(run) for source in self.sources) if c is not None), None)
 
 
-@dataclass(frozen=True)
-class Family:
-    title: str
-    columns: tuple[Column, ...]
-    note: str = ""  # printed under the table when a row matches ``note_when``
-    note_when: Callable[[RunSummary], bool] = lambda run: True
-    signatures: tuple[tuple[str, str], ...] = ()  # (label, metric key) listed under the table
+def source_of(cell: CellSource) -> Source:
+    """The cell function of one of a family's declared sources (``CellKind`` in tasks/base.py)."""
+    keys = cell.keys
+    if cell.kind == "value":
+        return value(keys[0], cell.digits)
+    if cell.kind == "value_ci":
+        return value_ci(keys[0])
+    if cell.kind == "mean_std":
+        return mean_std(keys[0])
+    if cell.kind == "ci":
+        return ci(keys[0])
+    if cell.kind == "change":
+        return change(keys[0], keys[1], cell.digits)
+    if cell.kind == "flag":
+        return flag(keys[0])
+    if cell.kind == "folds":
+        return folds
+    raise ValueError(f"unknown report cell kind {cell.kind!r}")
+
+
+def column_of(column: ReportColumn) -> Column:
+    return Column(column.title, tuple(source_of(cell) for cell in column.sources), column.csv)
 
 
 TIME = Column("time", (minutes,), csv="minutes")
-FAMILIES: dict[str, Family] = {
-    "detection": Family(
-        "Detection",
-        (
-            Column("bbox mAP", (value("test/bbox_mAP"),)),
-            Column("mAP@50", (value("test/bbox_mAP_50"),)),
-            Column("mAP@75", (value("test/bbox_mAP_75"),)),
-            Column("segm mAP", (value("test/segm_mAP"),)),
-            Column("segm mAP@50", (value("test/segm_mAP_50"),)),
-        ),
-    ),
-    "classification": Family(
-        "Classification",
-        (
-            Column("AUC", (mean_std("cv/auc"), value("test/patient/auc"))),
-            Column("AUC 95% CI", (ci("cv/pooled_auc_ci"), ci("test/patient/auc_ci"))),
-            Column("sensitivity", (mean_std("cv/sensitivity"), value_ci("test/patient/sensitivity"))),
-            Column("specificity", (mean_std("cv/specificity"), value_ci("test/patient/specificity"))),
-            Column("folds", (folds,)),
-        ),
-        note="Patient level. Cross-validation rows: mean ± std over the folds; their AUC 95% CI is the "
-        "bootstrap CI of the AUC pooled over all folds' test predictions.",
-        note_when=lambda run: run.folds is not None,
-    ),
-    "keypoints": Family(
-        "Keypoints",
-        (
-            Column("PCK@0.2", (value("test/PCK@0.2"),)),
-            Column("PCKh@0.5", (value("test/PCKh@0.5"),)),
-            Column("OKS AP", (value("test/OKS_AP"),)),
-            Column("OKS AP50", (value("test/OKS_AP50"),)),
-            Column("train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"),
-            Column("loss decreased", (flag("train/loss_decreased"),)),
-        ),
-    ),
-    "translation": Family(
-        "Translation",
-        (
-            # 0-100 scores: 2 decimals even below 1, so that "0.22 → 53.30" lines up
-            Column("BLEU", (value("test/bleu", digits=2),)),
-            Column("chrF", (value("test/chrf", digits=2),)),
-            Column("BLEU before → after", (change("test/bleu_before", "test/bleu_after", digits=2),), "BLEU"),
-        ),
-        signatures=(("BLEU", "test/bleu_signature"), ("chrF", "test/chrf_signature")),
-    ),
-    "other": Family("Other", ()),  # columns: every top-level test/<name> number (see columns_for)
-}
-TASK_FAMILIES = {
-    "DetectionTask": "detection",
-    "ClassificationTask": "classification",
-    "HeatmapPoseTask": "keypoints",
-    "KeypointRCNNTask": "keypoints",
-    "TranslationTask": "translation",
-}
 
 
-def family_of(target: str) -> str:
-    """Task family of a ``model._target_`` such as ``aihub_bench.tasks.detection.DetectionTask``."""
-    name = str(target).rsplit(".", 1)[-1]
-    if name in TASK_FAMILIES:
-        return TASK_FAMILIES[name]
-    return "keypoints" if name.endswith("PoseTask") else "other"
+@functools.cache
+def family_of(target: str) -> TaskFamily:
+    """The family a ``model._target_`` such as ``aihub_bench.tasks.detection.DetectionTask`` declares;
+    :data:`OTHER` (with a warning on stderr when it cannot be imported) when it has none."""
+    module_name, _, class_name = str(target).rpartition(".")
+    if not module_name:
+        return OTHER
+    try:
+        task_class = getattr(importlib.import_module(module_name), class_name)
+    except Exception as err:  # any failure to import a run's class only moves it to "other"
+        print(
+            f"warning: {target}: cannot import ({type(err).__name__}: {err}); reported as Other",
+            file=sys.stderr,
+        )
+        return OTHER
+    family = getattr(task_class, "family", None)
+    return family if isinstance(family, TaskFamily) else OTHER
+
+
+def family_rank(family: TaskFamily) -> tuple[int, int, str]:
+    """Sort key of a family's section: :data:`FAMILY_ORDER`, then the others by title, then "other"."""
+    if family.name in FAMILY_ORDER:
+        return 0, FAMILY_ORDER.index(family.name), ""
+    return (2, 0, "") if family.name == OTHER.name else (1, 0, family.title)
+
+
+def spec_of(family: str, runs: Sequence[RunSummary]) -> TaskFamily:
+    """The :class:`TaskFamily` named ``family`` among ``runs`` (:data:`OTHER` when none has it)."""
+    return next((run.spec for run in runs if run.family == family), OTHER)
 
 
 def columns_for(family: str, runs: Sequence[RunSummary]) -> list[Column]:
     """The family's columns that at least one run fills, then ``time``."""
-    if family == "other":
+    spec = spec_of(family, runs)
+    if spec.name == OTHER.name:
         names = sorted(
             {k[5:] for run in runs for k in run.metrics if k.count("/") == 1 and k.startswith("test/")}
         )
         candidates = [Column(name, (value(f"test/{name}"),)) for name in names]
     else:
-        candidates = list(FAMILIES[family].columns)
+        candidates = [column_of(column) for column in spec.report_columns]
     return [c for c in (*candidates, TIME) if any(c.cell(run) is not None for run in runs)]
 
 
@@ -375,9 +371,11 @@ def load_run(path: Path) -> RunSummary | None:
         dataset_name = dataset.get("name", "?") if isinstance(dataset, dict) else "?"
         experiment = f"{dataset_name} / {target.rsplit('.', 1)[-1] or '?'}"
     is_cv = (path / "cv_summary.json").is_file() or any(k.startswith("cv/") for k in metrics)
+    spec = family_of(target)
     return RunSummary(
         path=path,
-        family=family_of(target),
+        family=spec.name,
+        spec=spec,
         experiment=experiment,
         overrides=overrides,
         metrics=metrics,
@@ -412,8 +410,7 @@ def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunSummary], int]:
     if not runs:
         raise ReportError(f"none of the {len(found)} run directories found could be read")
     _name_rows(runs)
-    order = list(FAMILIES)
-    runs.sort(key=lambda r: (order.index(r.family), r.name, r.label))
+    runs.sort(key=lambda r: (family_rank(r.spec), r.family, r.name, r.label))
     return runs, len(found) - len(runs)
 
 
@@ -502,10 +499,11 @@ def family_markdown(
     family: str, runs: Sequence[RunSummary], plot_links: dict[Path, list[tuple[str, str]]] | None = None
 ) -> str:
     """``### Title``, the table, notes, signatures, the environment line and (optionally) plot links."""
-    spec, members = FAMILIES[family], [run for run in runs if run.family == family]
+    members = [run for run in runs if run.family == family]
+    spec = spec_of(family, members)
     lines = [f"### {spec.title}", "", *_markdown_table(*family_table(family, members)), ""]
-    if spec.note and any(spec.note_when(run) for run in members):
-        lines += [spec.note, ""]
+    if spec.report_note and (not spec.note_for_cv or any(run.folds is not None for run in members)):
+        lines += [spec.report_note, ""]
     for label, key in spec.signatures:
         signatures = _unique(run.metrics.get(key) for run in members)
         if signatures:
@@ -524,13 +522,15 @@ def family_markdown(
 
 
 def families_present(runs: Sequence[RunSummary]) -> list[str]:
-    return [family for family in FAMILIES if any(run.family == family for run in runs)]
+    """The names of the runs' families, in the order of :func:`family_rank`."""
+    specs = {run.family: run.spec for run in runs}
+    return sorted(specs, key=lambda name: (family_rank(specs[name]), name))
 
 
 def report_markdown(
     runs: Sequence[RunSummary], plot_links: dict[Path, list[tuple[str, str]]] | None = None
 ) -> str:
-    """Every family's section, in the order of :data:`FAMILIES`."""
+    """Every family's section, in the order of :func:`families_present`."""
     return "\n".join(family_markdown(family, runs, plot_links) for family in families_present(runs))
 
 

@@ -14,17 +14,23 @@ import torch
 
 from aihub_bench.bench import (
     BenchOptions,
+    StepClock,
     UnsupportedTaskError,
-    batch_units,
     build_from_overrides,
     build_lightning,
     build_task,
+    family_of_task_class,
     resolve_precision,
     run_benchmark,
     task_family,
     to_device,
 )
 from aihub_bench.cli import build_parser
+from aihub_bench.tasks.base import FamilyTask
+from aihub_bench.tasks.classification import ClassificationTask
+from aihub_bench.tasks.detection import DetectionTask
+from aihub_bench.tasks.keypoints import HeatmapPoseTask, KeypointRCNNTask
+from aihub_bench.tasks.translation import TranslationTask
 
 REPO = Path(__file__).resolve().parents[1]
 # the smallest setting: the smoke twin (160 px) fed to the small Faster R-CNN at 96 px
@@ -62,6 +68,7 @@ def report(tmp_path_factory: pytest.TempPathFactory, synth_cache: Path) -> dict[
     return report
 
 
+@pytest.mark.slow
 def test_report_has_both_throughputs_the_ratio_loader_memory_and_markdown(report: dict[str, Any]) -> None:
     written = json.loads(Path(report["out"]).read_text())
     assert written == {k: v for k, v in report.items() if k != "out"}
@@ -82,6 +89,7 @@ def test_report_has_both_throughputs_the_ratio_loader_memory_and_markdown(report
 
     (loader,) = written["loader"]
     assert loader["workers"] == 0 and loader["batches"] == 2 and loader["units_per_s"] > 0
+    assert loader["units"] == 2 * 2  # the task's batch_units: images of two batches of 2
     assert loader["units_per_s_per_worker"] == loader["units_per_s"]  # 0 workers: the main process
     assert written["peak_memory_mib"]["max"] > 0 and "not per phase" in written["peak_memory_mib"]["kind"]
 
@@ -95,6 +103,7 @@ def test_report_has_both_throughputs_the_ratio_loader_memory_and_markdown(report
     assert "| loader 0w " in line and line.endswith("|") and "peak " in line
 
 
+@pytest.mark.slow
 def test_plain_loop_and_lightning_compute_the_same_losses(report: dict[str, Any]) -> None:
     """Same initial weights, same batches, same optimiser/schedule/clipping: the same computation.
 
@@ -108,6 +117,7 @@ def test_plain_loop_and_lightning_compute_the_same_losses(report: dict[str, Any]
     assert len(set(plain)) > 1  # the weights did move between steps
 
 
+@pytest.mark.slow
 def test_bf16_mixed_and_channels_last_apply_to_both_loops_alike(tmp_path: Path, synth_cache: Path) -> None:
     """The GPU options on CPU: autocast as Lightning's AMP plugin does it (no weight-cast cache)."""
     options = BenchOptions(
@@ -131,6 +141,7 @@ def test_bf16_mixed_and_channels_last_apply_to_both_loops_alike(tmp_path: Path, 
     assert len(plain) == 3 and plain == pytest.approx(lightning, rel=1e-5, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_both_loops_start_from_identical_weights(tmp_path: Path, synth_cache: Path) -> None:
     setup = build_from_overrides([*SMOKE, f"paths.data_dir={synth_cache}"], tmp_path)
     plain = build_task(setup, SEED)
@@ -145,21 +156,53 @@ def test_both_loops_start_from_identical_weights(tmp_path: Path, synth_cache: Pa
     assert trainer.max_steps == 3 and trainer.limit_val_batches == 0 and trainer.checkpoint_callback is None
 
 
-class _NoLossTask(pl.LightningModule):
+class _NoFamilyTask(pl.LightningModule):
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         return torch.zeros(())
 
 
-def test_unsupported_task_family_fails_clearly() -> None:
-    with pytest.raises(UnsupportedTaskError, match="no plain-PyTorch loss for _NoLossTask"):
-        task_family(_NoLossTask())
+class _NoLossTask(FamilyTask):
+    family = DetectionTask.family  # a family, but no training_loss of its own
 
 
-def test_units_per_family_and_precision_choice() -> None:
-    images = [torch.zeros(3, 8, 8)] * 3
-    assert batch_units("detection", (images, [{}] * 3)) == 3
-    labels = torch.tensor([[5, 6, -100], [7, -100, -100]])  # -100: padding the loss skips
-    assert int(batch_units("translation", {"labels": labels})) == 3
+def test_task_without_a_family_fails_clearly() -> None:
+    with pytest.raises(UnsupportedTaskError, match="cannot train _NoFamilyTask: .* declares no task family"):
+        task_family(_NoFamilyTask())
+    # the CLI reports ValueErrors; the contract raises TypeError: it is both
+    assert issubclass(UnsupportedTaskError, TypeError) and issubclass(UnsupportedTaskError, ValueError)
+
+
+def test_task_without_a_training_loss_fails_clearly() -> None:
+    with pytest.raises(UnsupportedTaskError, match="cannot train _NoLossTask: .*training_loss"):
+        family_of_task_class(_NoLossTask)
+
+
+def test_family_and_unit_come_from_the_task_class() -> None:
+    # Keypoint R-CNN trains on the detector's losses but belongs to the keypoints family
+    got = {
+        cls.__name__: (family_of_task_class(cls).name, family_of_task_class(cls).unit)
+        for cls in (DetectionTask, ClassificationTask, HeatmapPoseTask, KeypointRCNNTask, TranslationTask)
+    }
+    assert got == {
+        "DetectionTask": ("detection", "img"),
+        "ClassificationTask": ("classification", "case"),
+        "HeatmapPoseTask": ("keypoints", "img"),
+        "KeypointRCNNTask": ("keypoints", "img"),
+        "TranslationTask": ("translation", "tok"),
+    }
+
+
+def test_step_clock_counts_what_the_counter_says() -> None:
+    clock = StepClock(warmup=1, steps=2, units=lambda batch: batch["n"], device=torch.device("cpu"))
+    for n in (100, torch.tensor(3), 4):  # the warm-up step is not counted; tensors are summed after
+        clock.start()
+        clock.end(torch.tensor(1.0), {"n": n})
+    result = clock.result()
+    assert result["units"] == 7 and result["steps"] == 2 and result["losses"] == [1.0] * 3
+
+
+def test_precision_choice() -> None:
+    assert resolve_precision(_trainer_cfg(), "bf16") == "bf16-mixed"
     with pytest.raises(ValueError, match="32-true or bf16-mixed"):
         resolve_precision(_trainer_cfg(), "16-mixed")
 

@@ -1,68 +1,162 @@
-"""Every config combination users are told about composes and builds."""
+"""Every config combination users are told about composes and builds; the task-family contract is
+the only place that knows which task is which."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import hydra
 import pytest
+from omegaconf import DictConfig
 
+import aihub_bench
+import aihub_bench.tasks
+from aihub_bench.fit import build_task
+from aihub_bench.tasks.base import FamilyTask, TaskFamily, family_of_class
 from tests.conftest import compose_config
 
-CONFIGS = Path(__file__).resolve().parents[1] / "aihub_bench" / "configs"
+PACKAGE = Path(aihub_bench.__file__).resolve().parent
+CONFIGS = PACKAGE / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 
 
-def _is_classification(cfg) -> bool:
-    return cfg.model._target_.endswith("ClassificationTask")
-
-
-def _is_keypoints(cfg) -> bool:
-    return cfg.model._target_.startswith("aihub_bench.tasks.keypoints.")
-
-
-# what each task family sizes its network by (the datamodule supplies it at run time)
-NET_KWARGS = {
-    "ClassificationTask": {},
-    "DetectionTask": {"num_classes": 3},
-    "HeatmapPoseTask": {"num_joints": 16},
-    "KeypointRCNNTask": {"num_classes": 1, "num_keypoints": 16},
-    "TranslationTask": {
-        "source_vocab_size": 400,
-        "target_vocab_size": 400,
-        "pad_id": 0,
-        "bos_id": 1,
-        "eos_id": 2,
-        "joint_vocab": True,
-    },
-}
+def family_of_config(cfg: DictConfig) -> TaskFamily:
+    return family_of_class(hydra.utils.get_class(cfg.model._target_))
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_experiment_with_smoke_builds_a_small_model(experiment: str, tmp_path: Path) -> None:
-    cfg = compose_config([f"experiment={experiment}", "debug=smoke"], tmp_path / "run", tmp_path)
+def test_experiment_with_smoke_builds_a_small_model(
+    experiment: str, tmp_path: Path, synth_cache: Path
+) -> None:
+    """The task as a run builds it: sized by the datamodule (class names, skeleton, tokenizers) of
+    the smoke twin, so no test keeps its own table of what each task's network needs."""
+    cfg = compose_config([f"experiment={experiment}", "debug=smoke"], tmp_path / "run", synth_cache)
     assert cfg.model.net.backbone in ("small", "tiny") and cfg.trainer.max_epochs <= 3
-    factory = hydra.utils.instantiate(cfg.model.net)
-    net = factory(**NET_KWARGS[cfg.model._target_.rsplit(".", 1)[-1]])
-    assert sum(p.numel() for p in net.parameters()) < 40e6  # the smallest backbones, not R50
+    datamodule = hydra.utils.instantiate(cfg.dataset)
+    datamodule.prepare_data()
+    datamodule.setup()
+    task = build_task(cfg, datamodule)
+    assert isinstance(task, FamilyTask) and task.family is family_of_config(cfg)
+    assert sum(p.numel() for p in task.parameters()) < 40e6  # the smallest backbones, not R50
+
+
+def _classification_at_real_size(cfg: DictConfig) -> None:
+    assert min(cfg.dataset.image_size) >= 384  # full-size inputs, not the twin's
+    assert cfg.callbacks.model_checkpoint.monitor == "val/loss" and cfg.cv.folds in (5, 10)
+
+
+def _translation_at_real_size(cfg: DictConfig) -> None:
+    assert cfg.model.net.backbone == "base" and cfg.dataset.vocab.size == 32000
+    assert cfg.callbacks.model_checkpoint.monitor == "val/bleu"
+
+
+def _keypoints_at_real_size(cfg: DictConfig) -> None:
+    assert list(cfg.dataset.input_size) == [192, 256] and cfg.model.net.backbone == "resnet50"
+    assert cfg.dataset.val_sample == 200000  # as the builders validated
+    assert cfg.callbacks.model_checkpoint.monitor == "val/PCK@0.2"
+
+
+def _detection_at_real_size(cfg: DictConfig) -> None:
+    assert cfg.dataset.input_min_size == 800 and cfg.dataset.input_max_size == 1333
+    assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
+
+
+# what a real root switches to, per family name (a family without an entry gets the shared checks)
+REAL_ROOT_CHECKS: dict[str, Callable[[DictConfig], None]] = {
+    "classification": _classification_at_real_size,
+    "translation": _translation_at_real_size,
+    "keypoints": _keypoints_at_real_size,
+    "detection": _detection_at_real_size,
+}
 
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_experiment_composes_for_a_real_root(experiment: str, tmp_path: Path) -> None:
     cfg = compose_config([f"experiment={experiment}", "dataset.root=/data/real"], tmp_path / "run", tmp_path)
-    if _is_classification(cfg):
-        assert min(cfg.dataset.image_size) >= 384  # full-size inputs, not the twin's
-        assert cfg.callbacks.model_checkpoint.monitor == "val/loss" and cfg.cv.folds in (5, 10)
-    elif cfg.model._target_.endswith("TranslationTask"):
-        assert cfg.model.net.backbone == "base" and cfg.dataset.vocab.size == 32000
-        assert cfg.callbacks.model_checkpoint.monitor == "val/bleu"
-    elif _is_keypoints(cfg):
-        assert list(cfg.dataset.input_size) == [192, 256] and cfg.model.net.backbone == "resnet50"
-        assert cfg.dataset.val_sample == 200000  # as the builders validated
-        assert cfg.callbacks.model_checkpoint.monitor == "val/PCK@0.2"
-    else:
-        assert cfg.dataset.input_min_size == 800 and cfg.dataset.input_max_size == 1333
-        assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
+    assert cfg.dataset.root == "/data/real"
+    assert str(cfg.callbacks.model_checkpoint.monitor).startswith("val/")
+    family = family_of_config(cfg)
+    REAL_ROOT_CHECKS.get(family.name, lambda cfg: None)(cfg)
+
+
+# -- no module keeps a table of task class names -----------------------------------------------------
+def task_classes() -> dict[str, str]:
+    """``{class name: defining module}`` of every task class of aihub_bench (the tasks package imported)."""
+    for info in pkgutil.iter_modules(aihub_bench.tasks.__path__, "aihub_bench.tasks."):
+        importlib.import_module(info.name)
+    found: dict[str, str] = {}
+    todo = FamilyTask.__subclasses__()  # the base itself may be named: it is the contract
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("aihub_bench."):  # not the tests' own
+            found[cls.__name__] = cls.__module__
+    return found
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    nodes = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, nodes)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def class_name_literals(source: str, names: set[str]) -> list[tuple[int, str]]:
+    """(line, literal) of the string literals (docstrings aside) that name one of ``names``."""
+    if not names:
+        return []
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b")
+    tree = ast.parse(source)
+    skip = _docstrings(tree)
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in skip
+        and pattern.search(node.value)
+    ]
+
+
+def test_class_name_scanner_finds_a_table_and_ignores_docstrings() -> None:
+    source = '''"""Reads DetectionTask runs."""
+FAMILIES = {"DetectionTask": "detection", "x": "y"}
+
+
+def family(name):
+    """The family of a TranslationTask."""
+    return name.endswith("PoseTask") or f"{name}" == "aihub_bench.tasks.detection.DetectionTask"
+'''
+    found = class_name_literals(source, {"DetectionTask", "PoseTask", "TranslationTask"})
+    assert found == [(2, "DetectionTask"), (7, "PoseTask"), (7, "aihub_bench.tasks.detection.DetectionTask")]
+
+
+def test_no_module_keeps_a_table_of_task_class_names() -> None:
+    """bench, report, regress, cli, metrics ... read the task-family contract (tasks/base.py); only the
+    module that defines a task class names it."""
+    classes = task_classes()
+    assert {"DetectionTask", "ClassificationTask", "HeatmapPoseTask", "KeypointRCNNTask"} <= set(classes)
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "configs":
+            continue
+        module = "aihub_bench." + ".".join(relative.with_suffix("").parts)
+        names = {name for name, defined_in in classes.items() if defined_in != module}
+        offenders += [
+            f"{relative}:{line}: {text!r}" for line, text in class_name_literals(path.read_text(), names)
+        ]
+    assert not offenders, "task class names outside their modules:\n" + "\n".join(offenders)
 
 
 @pytest.mark.parametrize(

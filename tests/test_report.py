@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 import time
+import types
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,17 @@ import pytest
 import yaml
 
 from aihub_bench.cli import main
-from aihub_bench.report import family_of, family_table, find_run_dirs, load_run, load_runs, update_readme
+from aihub_bench.report import (
+    families_present,
+    family_of,
+    family_table,
+    find_run_dirs,
+    load_run,
+    load_runs,
+    report_markdown,
+    update_readme,
+)
+from aihub_bench.tasks.base import FamilyTask, ReportColumn, TaskFamily, ci, mean_std, value
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16  # any bytes do: the report only copies the file
 TASKS = "aihub_bench.tasks."
@@ -151,7 +163,7 @@ def runs_root(tmp_path: Path) -> Path:
     )
     make_run(
         root / "misc",
-        "segmentation.SegmentationTask",
+        "not_a_module.SegmentationTask",  # a class that cannot be imported
         {"test/miou": 0.61, "test/miou/road": 0.7, "test/flag": True, "val/miou": 0.6},
         [],
         dataset="sidewalk",
@@ -159,14 +171,88 @@ def runs_root(tmp_path: Path) -> Path:
     return root
 
 
-def test_family_of() -> None:
-    assert family_of(TASKS + "detection.DetectionTask") == "detection"
-    assert family_of(TASKS + "classification.ClassificationTask") == "classification"
-    assert family_of(TASKS + "keypoints.HeatmapPoseTask") == "keypoints"
-    assert family_of(TASKS + "keypoints.KeypointRCNNTask") == "keypoints"
-    assert family_of("my.module.FancyPoseTask") == "keypoints"
-    assert family_of(TASKS + "translation.TranslationTask") == "translation"
-    assert family_of("my.module.Unknown") == family_of("") == "other"
+def test_family_is_the_one_the_task_class_declares(capsys: pytest.CaptureFixture) -> None:
+    assert family_of(TASKS + "detection.DetectionTask").name == "detection"
+    assert family_of(TASKS + "classification.ClassificationTask").name == "classification"
+    assert family_of(TASKS + "keypoints.HeatmapPoseTask").name == "keypoints"
+    assert family_of(TASKS + "keypoints.KeypointRCNNTask").name == "keypoints"
+    assert family_of(TASKS + "translation.TranslationTask").name == "translation"
+    assert family_of(TASKS + "detection.DetectionTask").title == "Detection"
+    # a class that declares no family, an empty target
+    assert family_of(TASKS + "base.FamilyTask").name == family_of("").name == "other"
+    assert capsys.readouterr().err == ""
+    # a class that cannot be imported: "other", and said so once
+    assert family_of("my.module.FancyPoseTask").name == "other"
+    assert family_of("my.module.FancyPoseTask").name == "other"
+    err = capsys.readouterr().err
+    assert err.count("my.module.FancyPoseTask: cannot import (ModuleNotFoundError") == 1
+
+
+NEW_FAMILY = TaskFamily(
+    name="segmentation",
+    title="Segmentation",
+    unit="img",
+    headline=("test/mIoU",),
+    report_columns=(
+        ReportColumn("mIoU", (mean_std("cv/mIoU"), value("test/mIoU"))),
+        ReportColumn("mIoU CI", (ci("test/mIoU_ci"),), csv="mIoU"),
+        ReportColumn("pixel acc", (value("test/pixel_acc", digits=1),)),
+    ),
+    report_note="Mean IoU over the classes present in the test split.",
+    signatures=(("BLEU", "test/sig"),),
+)
+
+
+@pytest.fixture()
+def new_family_module(monkeypatch: pytest.MonkeyPatch) -> str:
+    """An importable module with a task class of a family the report has never heard of."""
+    module = types.ModuleType("report_test_segmentation")
+
+    class SegmentationTask(FamilyTask):
+        family = NEW_FAMILY
+
+    module.SegmentationTask = SegmentationTask  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    return f"{module.__name__}.SegmentationTask"
+
+
+def test_a_new_family_gets_its_own_table_from_its_contract(
+    runs_root: Path, new_family_module: str, tmp_path: Path
+) -> None:
+    metrics = {"test/mIoU": 0.61, "test/mIoU_ci_low": 0.5, "test/mIoU_ci_high": 0.7, "test/pixel_acc": 0.912}
+    run_dir = tmp_path / "more" / "seg"
+    make_run(run_dir, "x", {**metrics, "test/sig": "sig:1"}, ["experiment=sidewalk_seg"])
+    config = {"seed": 42, "dataset": {"name": "sidewalk"}, "model": {"_target_": new_family_module}}
+    (run_dir / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    runs, _ = load_runs([runs_root, tmp_path / "more"])
+    # the known families in the README's order, a new one after them, "other" last
+    assert families_present(runs) == [
+        "detection",
+        "classification",
+        "keypoints",
+        "translation",
+        "segmentation",
+        "other",
+    ]
+    assert [run.family for run in runs][-2:] == ["segmentation", "other"]  # rows sorted alike
+    header, rows = family_table("segmentation", runs)
+    assert header == ["experiment", "run", "mIoU", "mIoU CI", "pixel acc"]
+    assert rows == [["sidewalk_seg", "more/seg", "0.610", "[0.500, 0.700]", "0.9"]]
+    markdown = report_markdown(runs)
+    section = markdown[markdown.index("### Segmentation") : markdown.index("### Other")]
+    # the note is not CV-only: printed for any run; the declared signatures are listed
+    assert "Mean IoU over the classes present in the test split.\n" in section
+    assert "sacreBLEU BLEU signature: `sig:1`" in section
+    assert markdown.index("### Translation") < markdown.index("### Segmentation")
+
+
+def test_cv_only_note_needs_a_cv_row(runs_root: Path) -> None:
+    runs, _ = load_runs([runs_root])
+    note = "Patient level. Cross-validation rows"
+    assert note in report_markdown(runs)
+    single = [run for run in runs if run.path.name != "mammo"]
+    assert single and note not in report_markdown(single)
 
 
 def test_run_dirs_found_without_descending_into_runs(runs_root: Path) -> None:
