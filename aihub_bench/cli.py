@@ -9,6 +9,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose epilog may come from ``lazy_epilog``, a function called only when
+    help is shown (the ``synth`` epilog imports every dataset package)."""
+
+    def __init__(self, *args: Any, lazy_epilog: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_epilog = lazy_epilog
+
+    def format_help(self) -> str:
+        if self.lazy_epilog is not None:
+            self.epilog, self.lazy_epilog = self.lazy_epilog(), None
+        return super().format_help()
 
 
 def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]) -> int:
@@ -29,108 +44,45 @@ def _image_size(text: str) -> int | tuple[int, int]:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    writers = {
-        "xray": _synth_xray,
-        "korean_objects": _synth_korean_objects,
-        "mammography": _synth_mammography,
-        "fundus": _synth_fundus,
-        "human_motion": _synth_human_motion,
-    }
+    from aihub_bench.datasets.registry import spec
+
+    s = spec(args.dataset)
+    if args.classes is not None and s.cli_classes is None:
+        raise SystemExit(f"aihub-bench synth {s.name}: --classes does not apply to this dataset")
+    full_size = s.full.get("image_size")
+    if args.image_size is not None and full_size is None:
+        raise SystemExit(f"aihub-bench synth {s.name}: --image-size does not apply to this dataset")
+    size = {} if full_size is None else {"image_size": args.image_size or full_size}
     try:
-        root, pattern = writers[args.dataset](args)
+        root = Path(
+            s.writer(Path(args.out), **size, **s.cli_kwargs(args.images, args.classes), seed=args.seed)
+        )
     except ValueError as err:  # a bad option: say so, no traceback
-        raise SystemExit(f"aihub-bench synth {args.dataset}: {err}") from None
-    total = sum(1 for _ in Path(root).rglob(pattern))
-    print(
-        f"Wrote {total} synthetic {args.dataset} images in the real AI Hub layout to {Path(root).resolve()}"
-    )
+        raise SystemExit(f"aihub-bench synth {s.name}: {err}") from None
+    total = sum(1 for _ in root.rglob(s.pattern))
+    print(f"Wrote {total} synthetic {s.name} {s.unit} in the real AI Hub layout to {root.resolve()}")
     return 0
 
 
-def _synth_xray(args: argparse.Namespace) -> tuple[Path, str]:
-    from aihub_bench.datasets.xray import MAKERS, SUBSETS, write_synthetic_xray
-    from aihub_bench.datasets.xray.layout import CLASS_FOLDERS
-    from aihub_bench.datasets.xray.synth import DEFAULT_CLASSES
+def _synth_help() -> str:
+    """Per registered dataset: what it is, what ``synth`` writes and what ``--classes`` means."""
+    import textwrap
 
-    classes: str | list[str] | None = None
-    if args.classes == "all":
-        classes = "all"
-    elif args.classes:
-        classes = [c.strip() for c in args.classes.split(",")]
-    n_classes = len(DEFAULT_CLASSES if classes is None else CLASS_FOLDERS if classes == "all" else classes)
-    per_subset = max(1, -(-args.images // (len(MAKERS) * len(SUBSETS) * n_classes)))  # ceil
-    root = write_synthetic_xray(
-        Path(args.out),
-        classes=classes,
-        images_per_subset=per_subset,
-        image_size=args.image_size or 320,
-        seed=args.seed,
-    )
-    return Path(root), "*.png"
+    from aihub_bench.datasets.registry import specs
+
+    lines = ["datasets (registered in aihub_bench/datasets/registry.py):"]
+    for s in specs():
+        size = s.full.get("image_size")
+        facts = [f"{s.unit} ({s.pattern})"]
+        facts.append("no --image-size" if size is None else f"--image-size default {_size_text(size)}")
+        facts.append(f"--classes: {s.cli_classes}" if s.cli_classes else "no --classes")
+        lines.append(f"  {s.name:<16}{s.title}")
+        lines.extend(textwrap.wrap("; ".join(facts), 96, initial_indent=" " * 18, subsequent_indent=" " * 18))
+    return "\n".join(lines)
 
 
-def _synth_korean_objects(args: argparse.Namespace) -> tuple[Path, str]:
-    from aihub_bench.datasets.korean_objects import DOMAINS, write_synthetic_korean_objects
-
-    if args.classes and not args.classes.isdigit():
-        raise ValueError(f"--classes is a number of classes per domain, got {args.classes!r}")
-    classes_per_domain = int(args.classes) if args.classes else 4
-    images_per_shoot = 3
-    shoots = max(1, -(-args.images // (len(DOMAINS) * classes_per_domain * images_per_shoot)))  # ceil
-    root = write_synthetic_korean_objects(
-        Path(args.out),
-        classes_per_domain=classes_per_domain,
-        shoots_per_class=shoots,
-        images_per_shoot=images_per_shoot,
-        image_size=args.image_size or (256, 192),
-        seed=args.seed,
-    )
-    return Path(root), "*.jpg"
-
-
-def _release_shares(counts: dict[str, int], total: int) -> dict[str, int]:
-    """``total`` split in the release's class proportions, at least one per class."""
-    whole = sum(counts.values())
-    return {name: max(1, round(total * n / whole)) for name, n in counts.items()}
-
-
-def _synth_mammography(args: argparse.Namespace) -> tuple[Path, str]:
-    from aihub_bench.datasets.mammography import write_synthetic_mammography
-
-    # the release: 1,500 malignant, 1,500 benign, 4,500 normal patients; four views each
-    patients = _release_shares({"malignant": 1500, "benign": 1500, "normal": 4500}, max(1, args.images // 4))
-    root = write_synthetic_mammography(
-        Path(args.out), patients=patients, image_size=args.image_size or (192, 240), seed=args.seed
-    )
-    return Path(root), "*.dcm"
-
-
-def _synth_fundus(args: argparse.Namespace) -> tuple[Path, str]:
-    from aihub_bench.datasets.fundus import write_synthetic_fundus
-    from aihub_bench.datasets.fundus.layout import RELEASE_COUNTS
-
-    counts = {f"{kind}_{code}": n for kind, codes in RELEASE_COUNTS.items() for code, n in codes.items()}
-    # about 1.5 images per person (half of them with both eyes)
-    per_class = _release_shares(counts, max(1, round(args.images / 1.5)))
-    root = write_synthetic_fundus(
-        Path(args.out), per_class=per_class, image_size=args.image_size or (192, 192), seed=args.seed
-    )
-    return Path(root), "*.jpg"
-
-
-def _synth_human_motion(args: argparse.Namespace) -> tuple[Path, str]:
-    from aihub_bench.datasets.human_motion import write_synthetic_human_motion
-
-    # 4 actions x 4 cameras x 6 frames per clip: --images sets the takes per action
-    takes = max(1, round(args.images / (4 * 4 * 6)))
-    root = write_synthetic_human_motion(
-        Path(args.out),
-        takes_per_scenario=takes,
-        frames_per_clip=6,
-        image_size=args.image_size or (192, 144),
-        seed=args.seed,
-    )
-    return Path(root), "*.jpg"
+def _size_text(size: int | Sequence[int]) -> str:
+    return str(size) if isinstance(size, int) else "x".join(str(v) for v in size)
 
 
 def _cv_summary(args: argparse.Namespace) -> int:
@@ -259,25 +211,41 @@ def _bench(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aihub-bench", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("train", help="train and test (Hydra overrides follow)", add_help=False)
     sub.add_parser("eval", help="test a checkpoint: ckpt_path=... (Hydra overrides follow)", add_help=False)
 
-    synth = sub.add_parser("synth", help="write a synthetic twin in the real on-disk layout")
-    synth.add_argument("dataset", choices=["xray", "korean_objects", "mammography", "fundus", "human_motion"])
+    from aihub_bench.datasets.registry import DATASETS
+
+    synth = sub.add_parser(
+        "synth",
+        help="write a synthetic twin in the real on-disk layout",
+        description="Write a dataset's synthetic twin in the real AI Hub layout (point dataset.root "
+        "at the folder). The same options give the same bytes.",
+        lazy_epilog=_synth_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    synth.add_argument("dataset", choices=DATASETS, help="one of the registered datasets: %(choices)s")
     synth.add_argument("--out", required=True, help="output folder (the future dataset.root)")
-    synth.add_argument("--images", type=int, default=480, help="approximate number of images")
+    synth.add_argument(
+        "--samples",
+        "--images",
+        dest="images",
+        metavar="N",
+        type=int,
+        default=480,
+        help="approximate number of samples: images (frames, DICOM views), or sentence pairs for nmt_corpus",
+    )
     synth.add_argument(
         "--image-size",
         type=_image_size,
         default=None,
-        help="320 or WxH (default: xray 320, korean_objects 256x192, mammography 192x240, fundus 192, "
-        "human_motion 192x144)",
+        help="320 or WxH (default: the twin size of the dataset's config, listed below)",
     )
     synth.add_argument(
         "--classes",
         default=None,
-        help="xray: comma-separated class folders, or 'all'; korean_objects: classes per domain (1-9)",
+        help="which classes, where the dataset has a choice (listed below)",
     )
     synth.add_argument("--seed", type=int, default=0)
     synth.set_defaults(func=_synth)

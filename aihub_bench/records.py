@@ -1,4 +1,7 @@
-"""Typed records: the one seam between "how AI Hub stores it" and "how a task trains on it"."""
+"""Typed records: the one seam between "how AI Hub stores it" and "how a task trains on it".
+
+Also the dataset metadata that records are read against (a keypoint dataset's :class:`Skeleton`).
+"""
 
 from __future__ import annotations
 
@@ -128,3 +131,26 @@ class TranslationPair:
     pair_id: str
     group: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """What a model and its metrics need to know about a dataset's joints."""
+
+    joints: tuple[str, ...]
+    flip_pairs: tuple[tuple[int, int], ...]
+    oks_sigmas: tuple[float, ...]
+    head_segment: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.oks_sigmas) != len(self.joints):
+            raise ValueError(f"{len(self.oks_sigmas)} OKS sigmas for {len(self.joints)} joints")
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """Plain containers (checkpoints must load with ``weights_only=True``)."""
+        return {
+            "joint_names": list(self.joints),
+            "flip_pairs": [list(p) for p in self.flip_pairs],
+            "oks_sigmas": list(self.oks_sigmas),
+            "head_segment": list(self.head_segment) if self.head_segment else None,
+        }

@@ -11,7 +11,10 @@ import pytest
 
 from aihub_bench.cli import main
 from aihub_bench.datasets.korean_objects import read_korean_objects
+from aihub_bench.datasets.nmt_corpus import REAL_FILE_NAMES, read_nmt_corpus
+from aihub_bench.datasets.registry import DATASETS, specs
 from aihub_bench.datasets.xray import read_xray
+from aihub_bench.errors import ErrorPolicy
 from aihub_bench.formats.voc import read_voc, write_voc
 
 
@@ -71,6 +74,42 @@ def test_synth_command_writes_human_motion(tmp_path: Path, capsys: pytest.Captur
 def test_synth_command_rejects_a_bad_image_size(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["synth", "korean_objects", "--out", str(tmp_path), "--image-size", "big"])
+
+
+def test_synth_help_lists_every_registered_dataset(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["synth", "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert len(DATASETS) == 6 and "nmt_corpus" in DATASETS
+    for s in specs():
+        assert f"  {s.name:<16}{s.title}" in text  # one line per spec in the epilog
+    assert "{" + ",".join(DATASETS) + "}" in text.replace("\n", "").replace(" ", "")  # the choices
+
+
+def test_synth_command_writes_nmt_corpus(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "말뭉치"
+    assert main(["synth", "nmt_corpus", "--out", str(out), "--samples", "200"]) == 0
+    workbooks = sorted(p.name for p in out.glob("*.xlsx"))
+    assert workbooks == sorted(REAL_FILE_NAMES)
+    pairs = read_nmt_corpus(out, ErrorPolicy("raise"))
+    assert 190 <= len(pairs) <= 210  # about 200 rows, less the few the twin's quirks make unusable
+    assert "Wrote 10 synthetic nmt_corpus workbooks" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("dataset", "option"),
+    [("mammography", ["--classes", "2"]), ("nmt_corpus", ["--image-size", "64"])],
+)
+def test_synth_refuses_an_option_the_dataset_lacks(dataset: str, option: list[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="does not apply"):
+        main(["synth", dataset, "--out", str(tmp_path / "out"), *option])
+    assert not (tmp_path / "out").exists()
+
+
+def test_synth_names_a_bad_class_without_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="unknown X-ray class 'Sword'"):
+        main(["synth", "xray", "--out", str(tmp_path), "--classes", "Gun,Sword"])
 
 
 def test_xray_to_voc_agrees_on_clean_data(synth_root: Path, tmp_path: Path) -> None:

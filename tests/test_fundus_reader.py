@@ -17,11 +17,11 @@ from PIL import Image
 from aihub_bench.datasets.fundus import (
     GENERATOR_VERSION,
     TASKS,
-    ensure_synthetic_fundus,
     read_fundus,
     write_synthetic_fundus,
 )
 from aihub_bench.datasets.fundus.synth import DEFAULT_PER_CLASS, WIDE_ASPECT
+from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.errors import BadInputError, ErrorPolicy
 
 SMALL = {"per_class": {"General_Normal": 3, "General_Glaucoma": 3}, "image_size": 64, "seed": 1}
@@ -355,9 +355,9 @@ def test_twin_layout_determinism_and_cache(tmp_path: Path) -> None:
     common = [k for k in fa.keys() & fc.keys() if k.endswith(".jpg")]
     assert common and all(fa[k] != fc[k] for k in common)
     general = Image.open(_first(a)).size
-    cached = ensure_synthetic_fundus(tmp_path / "cache", **SMALL)
+    cached = ensure_twin("fundus", tmp_path / "cache", **SMALL)
     assert cached.name.startswith("fundus-synth-") and _files(cached) == _files(a)
-    assert ensure_synthetic_fundus(tmp_path / "cache", **SMALL) == cached
+    assert ensure_twin("fundus", tmp_path / "cache", **SMALL) == cached
     assert GENERATOR_VERSION >= 1 and general == (64, 64)
 
 

@@ -15,8 +15,8 @@ from PIL import Image
 
 from aihub_bench.datasets.human_motion import reader as reader_module
 from aihub_bench.datasets.human_motion.reader import read_human_motion
-from aihub_bench.datasets.human_motion.video import extract_frames, probe_video
 from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.video import extract_frames, probe_video
 
 W, H = 64, 48
 J = 16

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import re
@@ -11,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from aihub_bench.datasets.human_motion import synth
+from aihub_bench.datasets import human_motion
 from aihub_bench.datasets.human_motion.layout import (
     ANNOTATION_2D_DIR,
     ANNOTATION_3D_DIR,
@@ -22,10 +24,8 @@ from aihub_bench.datasets.human_motion.layout import (
     frame_number,
     parse_clip_name,
 )
-from aihub_bench.datasets.human_motion.synth import (
-    ensure_synthetic_human_motion,
-    write_synthetic_human_motion,
-)
+from aihub_bench.datasets.human_motion.synth import write_synthetic_human_motion
+from aihub_bench.datasets.registry import ensure_twin
 
 SMALL = {
     "actions": (1, 2, 3, 4),
@@ -281,19 +281,20 @@ def test_bad_arguments(tmp_path: Path, bad: dict) -> None:
     with pytest.raises(ValueError):
         write_synthetic_human_motion(tmp_path / "x", **{**TINY, **bad})
     with pytest.raises(ValueError):
-        ensure_synthetic_human_motion(tmp_path / "cache", **{**TINY, **bad})
+        ensure_twin("human_motion", tmp_path / "cache", **{**TINY, **bad})
     assert not (tmp_path / "x").exists()
 
 
 def test_ensure_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    first = ensure_synthetic_human_motion(tmp_path / "cache", **TINY)
+    first = ensure_twin("human_motion", tmp_path / "cache", **TINY)
     assert first.is_dir() and first.name.startswith("human-motion-synth-")
     assert _digest(first) == _digest(write_synthetic_human_motion(tmp_path / "direct", **TINY))
 
+    @functools.wraps(human_motion.SPEC.writer)  # same signature: the registry binds to it
     def fail(*args: object, **kwargs: object) -> None:
         raise AssertionError("regenerated")
 
-    monkeypatch.setattr(synth, "write_synthetic_human_motion", fail)
-    assert ensure_synthetic_human_motion(tmp_path / "cache", **TINY) == first
+    monkeypatch.setattr(human_motion, "SPEC", dataclasses.replace(human_motion.SPEC, writer=fail))
+    assert ensure_twin("human_motion", tmp_path / "cache", **TINY) == first
     with pytest.raises(AssertionError):
-        ensure_synthetic_human_motion(tmp_path / "cache", **{**TINY, "seed": 1})
+        ensure_twin("human_motion", tmp_path / "cache", **{**TINY, "seed": 1})

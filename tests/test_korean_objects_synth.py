@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -10,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aihub_bench.datasets import korean_objects
 from aihub_bench.datasets.korean_objects import synth
 from aihub_bench.datasets.korean_objects.layout import DOMAINS, parse_class_folder
 from aihub_bench.datasets.korean_objects.synth import (
@@ -17,9 +20,9 @@ from aihub_bench.datasets.korean_objects.synth import (
     CODE_PREFIXES,
     GENERATOR_VERSION,
     LOOKS,
-    ensure_synthetic_korean_objects,
     write_synthetic_korean_objects,
 )
+from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
 
 SMALL = {"classes_per_domain": 2, "shoots_per_class": 2, "images_per_shoot": 3, "image_size": (128, 96)}
@@ -166,20 +169,21 @@ def test_classes_look_different(tmp_path: Path) -> None:
 
 def test_ensure_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     kw = {**SMALL, "domains": ["상품"], "classes_per_domain": 1, "shoots_per_class": 1}
-    first = ensure_synthetic_korean_objects(tmp_path, **kw)
+    first = ensure_twin("korean_objects", tmp_path, **kw)
     assert first.name.startswith("korean-objects-synth-") and any(first.rglob("*.jpg"))
     before = _files(first)
 
+    @functools.wraps(korean_objects.SPEC.writer)  # same signature: the registry binds to it
     def fail(*args: object, **kwargs: object) -> Path:
         raise AssertionError("regenerated a cached twin")
 
-    monkeypatch.setattr(synth, "write_synthetic_korean_objects", fail)
+    monkeypatch.setattr(korean_objects, "SPEC", dataclasses.replace(korean_objects.SPEC, writer=fail))
     # English names and a list size normalise to the same parameters
     assert (
-        ensure_synthetic_korean_objects(tmp_path, **{**kw, "domains": ["products"], "image_size": [128, 96]})
+        ensure_twin("korean_objects", tmp_path, **{**kw, "domains": ["products"], "image_size": [128, 96]})
         == first
     )
     assert _files(first) == before
     with pytest.raises(AssertionError, match="regenerated"):
-        ensure_synthetic_korean_objects(tmp_path, **{**kw, "seed": 1})
+        ensure_twin("korean_objects", tmp_path, **{**kw, "seed": 1})
     assert GENERATOR_VERSION == 1

@@ -18,11 +18,11 @@ from scipy.ndimage import binary_dilation
 
 from aihub_bench.datasets.mammography import (
     VIEWS,
-    ensure_synthetic_mammography,
     read_mammography,
     write_synthetic_mammography,
 )
 from aihub_bench.datasets.mammography import reader as mammography_reader
+from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.dicom import read_dicom_image
 
@@ -165,10 +165,10 @@ def test_monochrome1_displays_like_monochrome2(tmp_path: Path) -> None:
 
 def test_ensure_synthetic_caches(tmp_path: Path) -> None:
     kwargs = {"patients": {"normal": 1}, "image_size": 48}
-    first = ensure_synthetic_mammography(tmp_path, **kwargs)
+    first = ensure_twin("mammography", tmp_path, **kwargs)
     assert first.name.startswith("mammography-synth-") and len(_files(first)) == 4
-    assert ensure_synthetic_mammography(tmp_path, **kwargs) == first
-    assert ensure_synthetic_mammography(tmp_path, seed=1, **kwargs) != first
+    assert ensure_twin("mammography", tmp_path, **kwargs) == first
+    assert ensure_twin("mammography", tmp_path, seed=1, **kwargs) != first
     with pytest.raises(ValueError, match="at least 48"):
         write_synthetic_mammography(tmp_path / "x", image_size=32)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import functools
 import hashlib
 import re
 import unicodedata
@@ -14,6 +16,7 @@ import numpy as np
 import pytest
 from openpyxl import load_workbook
 
+from aihub_bench.datasets import nmt_corpus
 from aihub_bench.datasets.nmt_corpus import synth
 from aihub_bench.datasets.nmt_corpus.layout import REAL_FILE_NAMES
 from aihub_bench.datasets.nmt_corpus.synth import (
@@ -22,10 +25,10 @@ from aihub_bench.datasets.nmt_corpus.synth import (
     FILES,
     HEADERS,
     domain_of_file,
-    ensure_synthetic_nmt_corpus,
     synthetic_records,
     write_synthetic_nmt_corpus,
 )
+from aihub_bench.datasets.registry import ensure_twin
 
 SCALE = 0.05
 HANGUL = re.compile("[가-힣]")
@@ -279,24 +282,25 @@ def test_rows_per_file_and_scale(tmp_path: Path) -> None:
 
 def test_ensure_caches_by_parameters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     small = {"1_구어체(1).xlsx": 30, "2_대화체.xlsx": 12}
-    first = ensure_synthetic_nmt_corpus(tmp_path, rows_per_file=small)
+    first = ensure_twin("nmt_corpus", tmp_path, rows_per_file=small)
     assert first.parent == tmp_path and first.name.startswith("nmt-corpus-synth-")
     assert sorted(p.name for p in first.iterdir()) == sorted(small)
     before = _digest(first)
 
+    @functools.wraps(nmt_corpus.SPEC.writer)  # same signature: the registry binds to it
     def fail(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("regenerated a cached twin")
 
-    monkeypatch.setattr(synth, "write_synthetic_nmt_corpus", fail)
-    assert ensure_synthetic_nmt_corpus(tmp_path, rows_per_file=small) == first
+    monkeypatch.setattr(nmt_corpus, "SPEC", dataclasses.replace(nmt_corpus.SPEC, writer=fail))
+    assert ensure_twin("nmt_corpus", tmp_path, rows_per_file=small) == first
     # the same counts spelled through scale hit the same cache entry
     assert (
-        ensure_synthetic_nmt_corpus(tmp_path, rows_per_file={k: 2 * v for k, v in small.items()}, scale=0.5)
+        ensure_twin("nmt_corpus", tmp_path, rows_per_file={k: 2 * v for k, v in small.items()}, scale=0.5)
         == first
     )
     monkeypatch.undo()
-    other = ensure_synthetic_nmt_corpus(tmp_path, rows_per_file=small, seed=3)
-    no_quirks = ensure_synthetic_nmt_corpus(tmp_path, rows_per_file=small, quirks=False)
+    other = ensure_twin("nmt_corpus", tmp_path, rows_per_file=small, seed=3)
+    no_quirks = ensure_twin("nmt_corpus", tmp_path, rows_per_file=small, quirks=False)
     assert len({first, other, no_quirks}) == 3
     assert _digest(first) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import re
 import shutil
@@ -11,12 +13,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aihub_bench.datasets import xray
+from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.datasets.xray import (
     MAKERS,
     SUBSETS,
     XRAY_CLASSES,
     clean_class_name,
-    ensure_synthetic_xray,
     read_xray,
     write_synthetic_xray,
 )
@@ -244,29 +247,29 @@ def test_default_class_list_and_rectangular_size(tmp_path):
 
 def test_ensure_synthetic_generates_once_then_reuses(tmp_path, monkeypatch):
     params = {"classes": ["Gun"], "makers": ["Smith"], "images_per_subset": 1, "image_size": 64}
-    first = ensure_synthetic_xray(tmp_path, **params)
+    first = ensure_twin("xray", tmp_path, **params)
     assert first.parent == tmp_path and first.name.startswith("xray-synth-")
     assert len(read_xray(first)) == len(SUBSETS)
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # no temp dir left behind
 
+    @functools.wraps(write_synthetic_xray)  # the registry binds arguments to the writer's signature
     def boom(*args, **kwargs):
         raise AssertionError("regenerated a cached twin")
 
-    monkeypatch.setattr(synth_mod, "write_synthetic_xray", boom)
-    assert ensure_synthetic_xray(tmp_path, **params) == first
-    assert (
-        ensure_synthetic_xray(tmp_path, **{**params, "classes": ["gun"]}) == first
-    )  # same normalised params
+    monkeypatch.setattr(xray, "SPEC", dataclasses.replace(xray.SPEC, writer=boom))
+    assert ensure_twin("xray", tmp_path, **params) == first
+    assert ensure_twin("xray", tmp_path, **{**params, "classes": ["gun"]}) == first  # same normalised params
     with pytest.raises(AssertionError, match="regenerated"):
-        ensure_synthetic_xray(tmp_path, **{**params, "seed": 1})
+        ensure_twin("xray", tmp_path, **{**params, "seed": 1})
     assert [p.name for p in tmp_path.iterdir()] == [first.name]  # a failed generation leaves nothing
 
 
 def test_ensure_synthetic_survives_a_lost_race(tmp_path, monkeypatch):
     """Another process finishes first: our rename fails, we return its copy and clean up."""
     params = {"classes": ["Gun"], "makers": ["Smith"], "images_per_subset": 1, "image_size": 64}
-    real_write = synth_mod.write_synthetic_xray
+    real_write = write_synthetic_xray
 
+    @functools.wraps(real_write)
     def racing_write(out_dir, **kwargs):
         out = real_write(out_dir, **kwargs)
         winner = tmp_path / Path(out_dir).name[1:].rsplit("-", 1)[0]  # ".<final>-<random>" -> "<final>"
@@ -274,8 +277,8 @@ def test_ensure_synthetic_survives_a_lost_race(tmp_path, monkeypatch):
         (winner / "winner").write_text("x")
         return out
 
-    monkeypatch.setattr(synth_mod, "write_synthetic_xray", racing_write)
-    got = ensure_synthetic_xray(tmp_path, **params)
+    monkeypatch.setattr(xray, "SPEC", dataclasses.replace(xray.SPEC, writer=racing_write))
+    got = ensure_twin("xray", tmp_path, **params)
     assert (got / "winner").is_file()
     assert [p.name for p in tmp_path.iterdir()] == [got.name]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +88,14 @@ class SplitDataModule(pl.LightningDataModule):
     def prepare_data(self) -> None:
         self.resolved_root()  # generates the synthetic twin once, before workers/ranks read it
 
+    def setup(self, stage: str | None = None) -> None:
+        """Read the samples and fill ``splits`` (Lightning's hook; ``stage`` is not needed)."""
+
     def dataset(self, split: str) -> Dataset:
         raise NotImplementedError
+
+    def write_artifacts(self, run_dir: str | Path) -> None:
+        """Write what the run directory keeps of the data (split lists, vocabularies); none here."""
 
     def model_kwargs(self) -> dict[str, Any]:
         """What the task is sized by (its ``class_names``; keypoint datasets give their skeleton)."""
@@ -100,6 +106,7 @@ class SplitDataModule(pl.LightningDataModule):
         a shuffled DistributedSampler (seeded per epoch too). Val/test under DDP: each sample on
         exactly one rank (no padding duplicates); tasks gather the results."""
         dataset = self.dataset(split)
+        assert isinstance(dataset, Sized), f"{type(dataset).__name__} has no len()"
         sampler: Sampler[int] | None = None
         if shuffle and not _distributed():
             sampler = EpochShuffle(len(dataset))

@@ -30,7 +30,7 @@ from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.folds import assert_groups_in_one_fold
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
 from aihub_bench.data.transforms import normalise_image
-from aihub_bench.errors import ErrorPolicy
+from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.dicom import read_dicom_image
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import ClassificationCase
@@ -151,7 +151,7 @@ class ClassificationDataModule(SplitDataModule):
         synthetic: Callable[[], str | Path] | None = None,
         root: str | None = None,
         name: str = "",
-        on_error: str = "raise",
+        on_error: OnError = "raise",
         views: Sequence[str] | None = None,
         negative_name: str = "negative",
         positive_name: str = "positive",
@@ -180,7 +180,7 @@ class ClassificationDataModule(SplitDataModule):
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers = num_workers
         self.augment_cfg = augment or {}
-        self.split_cfg = {"val_fraction": 0.1, "test_fraction": 0.2, "seed": 0}
+        self.split_cfg: dict[str, Any] = {"val_fraction": 0.1, "test_fraction": 0.2, "seed": 0}
         self.split_cfg.update(split or {})
         self.max_cases = max_cases
         self.cases: list[ClassificationCase] = []

@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, holdout_split, stratified_group_split
 from aihub_bench.data.transforms import detection_augment
-from aihub_bench.errors import ErrorPolicy
+from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import DetectionSample
 
@@ -106,7 +106,7 @@ class DetectionDataModule(SplitDataModule):
         synthetic: Callable[[], str | Path] | None = None,
         root: str | None = None,
         name: str = "",
-        on_error: str = "raise",
+        on_error: OnError = "raise",
         split: dict[str, Any] | None = None,
         with_masks: bool = True,
         label_names: Sequence[str] | None = None,
@@ -125,7 +125,12 @@ class DetectionDataModule(SplitDataModule):
         self.root = root
         self.name = name
         self.policy = ErrorPolicy(on_error)  # validates on_error early
-        self.split_cfg = {"strategy": "random", "val_fraction": 0.1, "test_fraction": 0.2, "seed": 0}
+        self.split_cfg: dict[str, Any] = {
+            "strategy": "random",
+            "val_fraction": 0.1,
+            "test_fraction": 0.2,
+            "seed": 0,
+        }
         self.split_cfg.update(split or {})
         self.with_masks = with_masks
         self.fixed_classes = list(label_names) if label_names else None

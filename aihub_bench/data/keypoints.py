@@ -17,7 +17,6 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,38 +37,15 @@ from aihub_bench.data.heatmaps import (
 )
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
 from aihub_bench.data.transforms import normalise_image
-from aihub_bench.errors import ErrorPolicy
+from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
-from aihub_bench.records import KeypointSample
+from aihub_bench.records import KeypointSample, Skeleton
 from aihub_bench.run_dir import write_json
 
 log = logging.getLogger(__name__)
 
 Reader = Callable[..., list[KeypointSample]]
 MODES = ("topdown", "image")
-
-
-@dataclass(frozen=True)
-class Skeleton:
-    """What a model and its metrics need to know about a dataset's joints."""
-
-    joints: tuple[str, ...]
-    flip_pairs: tuple[tuple[int, int], ...]
-    oks_sigmas: tuple[float, ...]
-    head_segment: tuple[int, int] | None = None
-
-    def __post_init__(self) -> None:
-        if len(self.oks_sigmas) != len(self.joints):
-            raise ValueError(f"{len(self.oks_sigmas)} OKS sigmas for {len(self.joints)} joints")
-
-    def as_kwargs(self) -> dict[str, Any]:
-        """Plain containers (checkpoints must load with ``weights_only=True``)."""
-        return {
-            "joint_names": list(self.joints),
-            "flip_pairs": [list(p) for p in self.flip_pairs],
-            "oks_sigmas": list(self.oks_sigmas),
-            "head_segment": list(self.head_segment) if self.head_segment else None,
-        }
 
 
 def supervised(flags: np.ndarray, visible_only: bool) -> np.ndarray:
@@ -219,7 +195,7 @@ class KeypointDataModule(SplitDataModule):
         synthetic: Callable[[], str | Path] | None = None,
         root: str | None = None,
         name: str = "",
-        on_error: str = "raise",
+        on_error: OnError = "raise",
         mode: str = "topdown",
         split: dict[str, Any] | None = None,
         val_sample: int | None = None,
@@ -251,7 +227,12 @@ class KeypointDataModule(SplitDataModule):
         )
         self.policy = ErrorPolicy(on_error)
         self.mode = mode
-        self.split_cfg = {"val_fraction": 0.1, "test_fraction": 0.2, "seed": 0, "stratify_by": ["action"]}
+        self.split_cfg: dict[str, Any] = {
+            "val_fraction": 0.1,
+            "test_fraction": 0.2,
+            "seed": 0,
+            "stratify_by": ["action"],
+        }
         self.split_cfg.update(split or {})
         self.val_sample = val_sample
         self.input_size = (width, height)

@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
 from aihub_bench.data.subword import TranslationTokenizers
-from aihub_bench.errors import ErrorPolicy
+from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.records import TranslationPair
 from aihub_bench.run_dir import write_json
 
@@ -111,7 +111,7 @@ class TranslationDataModule(SplitDataModule):
         synthetic: Callable[[], str | Path] | None = None,
         root: str | None = None,
         name: str = "",
-        on_error: str = "raise",
+        on_error: OnError = "raise",
         direction: str = "ko-en",
         domain: str | Sequence[str] | None = None,
         split: dict[str, Any] | None = None,
@@ -132,10 +132,10 @@ class TranslationDataModule(SplitDataModule):
         self.policy = ErrorPolicy(on_error)
         self.direction = direction
         self.domains = [domain] if isinstance(domain, str) else (list(domain) if domain else None)
-        self.split_cfg = {"val_fraction": 0.05, "test_fraction": 0.05, "seed": 0}
+        self.split_cfg: dict[str, Any] = {"val_fraction": 0.05, "test_fraction": 0.05, "seed": 0}
         self.split_cfg.update(split or {})
         self.min_chars, self.max_chars = min_chars, max_chars
-        self.vocab_cfg = {"size": 8000, "joint": True, "model": "bpe"}
+        self.vocab_cfg: dict[str, Any] = {"size": 8000, "joint": True, "model": "bpe"}
         self.vocab_cfg.update(vocab or {})
         self.tokenizers_from = tokenizers_from
         self.max_length = max_length
@@ -243,6 +243,6 @@ class TranslationDataModule(SplitDataModule):
         assert self.tokenizers is not None
         return TranslationDataset(self.splits[split], self.tokenizers, self.direction, self.max_length)
 
-    def collate_fn(self, items: list[dict[str, Any]]) -> dict[str, Any]:  # type: ignore[override]
+    def collate_fn(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         assert self.tokenizers is not None
         return collate_translation(items, self.tokenizers.source.pad_id)

@@ -106,7 +106,7 @@ class SubwordVocab:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SubwordVocab) and self.to_json() == other.to_json()
 
-    __hash__ = None  # mutable wrapper; equality is by content
+    # Defining __eq__ leaves __hash__ None: a mutable wrapper, equal by content, is unhashable.
 
     def __repr__(self) -> str:
         return f"SubwordVocab(model={self.model!r}, vocab_size={self.vocab_size})"
@@ -131,6 +131,7 @@ def train_vocab(texts: Iterable[str], vocab_size: int, model: str = "bpe") -> Su
     if not any(t.strip() for t in texts):
         raise ValueError("no training text")
     tok = _empty_tokenizer(model)
+    trainer: trainers.Trainer
     if model == "bpe":
         # HF's own limit_alphabet breaks frequency ties in hash order; an explicit alphabet of exactly
         # the limit leaves it nothing to choose.

@@ -1,4 +1,5 @@
-"""Generate a synthetic twin once and cache it under a folder named by its parameters."""
+"""Helpers of the twin writers: generate a twin once and cache it under a folder named by its
+parameters, image sizes, and counts shared out in the release's proportions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,9 @@ def image_size_pair(image_size: int | Sequence[int], minimum: int) -> tuple[int,
     if min(w, h) < minimum:
         raise ValueError(f"image_size must be at least {minimum} px, got {image_size!r}")
     return int(w), int(h)
+
+
+def release_shares(counts: Mapping[str, int], total: int) -> dict[str, int]:
+    """``total`` split in the proportions of ``counts`` (the release's), at least one each."""
+    whole = sum(counts.values())
+    return {name: max(1, round(total * n / whole)) for name, n in counts.items()}

@@ -20,12 +20,13 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from aihub_bench.datasets.fundus.layout import DEFAULT_SHEET_COLUMNS, file_name
-from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.datasets.fundus.layout import DEFAULT_SHEET_COLUMNS, RELEASE_COUNTS, file_name
+from aihub_bench.datasets.synth_cache import image_size_pair, release_shares
 from aihub_bench.formats.xlsx import write_reproducible_xlsx
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -151,6 +152,11 @@ def _stamp(
 # ---------------------------------------------------------------- anatomy
 
 
+def _rgb(*channels: float) -> np.ndarray:
+    """An RGB (or per-channel) factor as a float32 vector."""
+    return np.array(channels, np.float32)
+
+
 def _background(e: _Eye, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """The retina colour field with vignetting and choroidal texture, and its soft FOV mask."""
     xs, ys = _grid(e)
@@ -163,7 +169,7 @@ def _background(e: _Eye, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarr
     img = e.base[None, None, :] * (light * (1.0 + texture))[..., None]
     # macula: darker, a little browner
     d2 = ((xs - e.macula[0]) ** 2 + (ys - e.macula[1]) ** 2) / (1.7 * e.disc_r) ** 2
-    img *= (1.0 - rng.uniform(0.25, 0.4) * np.exp(-d2))[..., None] * np.float32([1.0, 0.9, 0.9])
+    img *= (1.0 - rng.uniform(0.25, 0.4) * np.exp(-d2))[..., None] * _rgb(1.0, 0.9, 0.9)
     return img.astype(np.float32), mask
 
 
@@ -173,14 +179,14 @@ def _disc(img: np.ndarray, e: _Eye, cup_ratio: float, rng: np.random.Generator) 
     x, y = e.disc
     _stamp(alpha, x, y, e.disc_r, e.disc_r * rng.uniform(1.0, 1.12), soft=max(1.0, 0.25 * e.disc_r))
     tone = rng.uniform(0.85, 1.05)
-    rim = np.float32([1.0, 0.74, 0.36]) * tone
+    rim = _rgb(1.0, 0.74, 0.36) * tone
     _blend(img, 0.9 * alpha, rim)
     cup = np.zeros_like(alpha)
     cx = x - e.side * rng.uniform(0.0, 0.12) * e.disc_r * (1.0 - cup_ratio)
     cr = cup_ratio * e.disc_r
     _stamp(cup, cx, y, cr, cr * rng.uniform(1.0, 1.1), soft=max(0.8, 0.15 * e.disc_r))
     pale = rng.uniform(0.65, 1.0)  # how much whiter than the rim the cup is
-    _blend(img, 0.95 * cup, rim + pale * (np.float32([1.0, 0.97, 0.88]) * min(1.0, tone + 0.1) - rim))
+    _blend(img, 0.95 * cup, rim + pale * (_rgb(1.0, 0.97, 0.88) * min(1.0, tone + 0.1) - rim))
 
 
 @dataclass
@@ -277,7 +283,7 @@ def _draw_vessels(img: np.ndarray, e: _Eye, tree: list[_Branch]) -> None:
                 width = max(1, round(2 * branch.widths[i]))
                 draw.line(pts[i : i + 5], fill=255, width=width, joint="curve")
         alpha = np.asarray(layer.reduce(2), np.float32) / 255.0
-        _blend(img, 0.85 * alpha, np.float32(color) * (0.8 + 0.2 * e.gain))
+        _blend(img, 0.85 * alpha, np.array(color, np.float32) * (0.8 + 0.2 * e.gain))
 
 
 # ---------------------------------------------------------------- findings
@@ -447,10 +453,10 @@ def _render(
 def _person(kind: str, rng: np.random.Generator) -> _Person:
     """Pigment, brightness, the occluded branch and the camera of one person."""
     tone = rng.uniform(0.0, 1.0)  # light orange .. dark red-brown fundus
-    base = (1 - tone) * np.float32([0.95, 0.50, 0.20]) + tone * np.float32([0.75, 0.24, 0.09])
-    base = base * np.float32([1.0, rng.uniform(0.85, 1.15), rng.uniform(0.7, 1.3)])
+    base = (1 - tone) * _rgb(0.95, 0.50, 0.20) + tone * _rgb(0.75, 0.24, 0.09)
+    base = base * _rgb(1.0, rng.uniform(0.85, 1.15), rng.uniform(0.7, 1.3))
     if kind == "Wide":
-        base = base * np.float32([0.95, 1.08, 0.9])  # wide-angle (laser-scanning) colours run greener
+        base = base * _rgb(0.95, 1.08, 0.9)  # wide-angle (laser-scanning) colours run greener
     return _Person(
         base=base.astype(np.float32),
         gain=float(rng.uniform(0.75, 1.15)),
@@ -526,36 +532,33 @@ def _write_sheet(path: Path, rows: list[list]) -> None:
     write_reproducible_xlsx(path, "metadata", [DEFAULT_SHEET_COLUMNS[f] for f in fields], rows)
 
 
-# ---------------------------------------------------------------- cache
+# ---------------------------------------------------------------- spec hooks
 
 
-def ensure_synthetic_fundus(
-    cache_dir: str | Path,
-    *,
-    per_class: Mapping[str, int] | None = None,
-    both_eyes_fraction: float = 0.5,
-    image_size: int | Sequence[int] = (160, 160),
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/fundus-synth-<hash>``, generating it first if absent."""
-    counts = _resolve_per_class(per_class)
-    _check(both_eyes_fraction, seed)
-    params = {
-        "version": GENERATOR_VERSION,
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``)."""
+    p = kwargs
+    counts = _resolve_per_class(p["per_class"])
+    _check(p["both_eyes_fraction"], p["seed"])
+    return {
         "per_class": counts,
-        "both_eyes_fraction": float(both_eyes_fraction),
-        "image_size": list(image_size_pair(image_size, 64)),
-        "seed": int(seed),
+        "both_eyes_fraction": float(p["both_eyes_fraction"]),
+        "image_size": list(image_size_pair(p["image_size"], 64)),
+        "seed": int(p["seed"]),
     }
-    return ensure_generated(
-        cache_dir,
-        "fundus-synth",
-        params,
-        lambda out: write_synthetic_fundus(
-            out,
-            per_class=params["per_class"],
-            both_eyes_fraction=params["both_eyes_fraction"],
-            image_size=tuple(params["image_size"]),
-            seed=params["seed"],
-        ),
-    )
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth fundus``: about ``samples`` images, the persons in the release's class
+    proportions (about 1.5 images per person: half of them with both eyes)."""
+    release = {f"{kind}_{code}": n for kind, codes in RELEASE_COUNTS.items() for code, n in codes.items()}
+    return {"per_class": release_shares(release, max(1, round(samples / 1.5)))}
+
+
+def remove_one_image(root: Path) -> Path:
+    """Delete the first image of a twin, leaving a link to where it was (images are found by
+    scanning the tree, so only a dangling link shows one missing), and return its path."""
+    path = min(Path(root).rglob("*.jpg"))
+    path.unlink()
+    path.symlink_to(path.with_name(f"gone-{path.name}"))
+    return path

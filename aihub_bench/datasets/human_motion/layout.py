@@ -136,3 +136,14 @@ def frame_number(file_name: str, pattern: str = DEFAULT_FRAME_PATTERN) -> int | 
     """The frame number at the end of an ``img_path`` (``..._0012.jpg`` -> 12); None if absent."""
     match = re.search(pattern, file_name)
     return int(match.group("frame")) if match else None
+
+
+def video_frame_index(frame: int, *, first_frame_number: int, video_fps: float, annotation_fps: float) -> int:
+    """The 0-based video frame of annotated frame ``frame``.
+
+    [A] The annotation's frame ``n`` (parsed from ``img_path``, ``img_no`` as fallback) is video frame
+    ``round((n - first_frame_number) * video_fps / annotation_fps)``: the release sampled its labelled
+    JPEGs from the video at ``annotation_fps`` (3 per second) starting with the first frame. No
+    document confirms the rate or the offset; both are reader options.
+    """
+    return int(round((frame - first_frame_number) * video_fps / annotation_fps))

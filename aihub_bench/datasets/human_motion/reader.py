@@ -5,7 +5,8 @@ Per clip (one camera of one take) the 2D annotation file ``<clip>_2D.json`` list
 ``img_no`` with at least one usable person becomes a sample with N people. The frame is the JPEG of
 that name in the folder named like the clip under ``<root>/이미지`` or, where there is none (or with
 ``frames="video"``), the frame decoded from the clip's mp4 under ``<root>/동영상`` into a frame cache
-(see :mod:`aihub_bench.datasets.human_motion.video`, which states the frame-index assumption [A]).
+(decoding: :mod:`aihub_bench.formats.video`; which video frame an annotated frame is, assumption [A]:
+:func:`aihub_bench.datasets.human_motion.layout.video_frame_index`).
 
 Choices made here, all counted in ``policy.stats``:
 
@@ -61,17 +62,12 @@ from aihub_bench.datasets.human_motion.layout import (
     ClipName,
     frame_number,
     parse_clip_name,
-)
-from aihub_bench.datasets.human_motion.video import (
-    copy_atomic,
-    extract_frames,
-    frame_cache_folder,
-    probe_video,
     video_frame_index,
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
 from aihub_bench.formats.images import check_image, read_image_header
 from aihub_bench.formats.safe_json import load_json
+from aihub_bench.formats.video import copy_atomic, extract_frames, frame_cache_folder, probe_video
 from aihub_bench.records import KeypointSample
 
 log = logging.getLogger(__name__)
@@ -283,7 +279,7 @@ def _count_inside(box: list[float], points: np.ndarray, tol: float = JOINT_TOLER
 
 def _decide_format(people: Iterable[_Person]) -> str:
     """xywh when reading the boxes as xywh puts more labelled joints inside them than xyxy does."""
-    votes = Counter()
+    votes: Counter[str] = Counter()
     for person in people:
         box = _numeric_box(person.raw_bbox)
         if box is None:
@@ -961,11 +957,13 @@ def _frame_3d(
 def _sample(frame: _Frame, name: ClipName, joints_3d: np.ndarray | None, image_id: int) -> KeypointSample:
     image = frame.image
     assert frame.path is not None
+    boxes = [p.box for p in frame.people if p.box is not None]
+    assert len(boxes) == len(frame.people), "every kept person has a box"
     return KeypointSample(
         image_path=frame.path,
         width=image.width,
         height=image.height,
-        boxes=np.stack([p.box for p in frame.people]),
+        boxes=np.stack(boxes),
         keypoints=np.stack([p.keypoints for p in frame.people]),
         image_id=image_id,
         group=name.take_key,

@@ -38,6 +38,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -56,7 +57,7 @@ from aihub_bench.datasets.human_motion.layout import (
     VIDEO_DIR,
     clip_name,
 )
-from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.datasets.synth_cache import image_size_pair
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
 JPEG_QUALITY = 90
@@ -160,7 +161,7 @@ def _random_motion(action: int, rng: np.random.Generator) -> _Motion:
 
 def _walk(m: _Motion, w: float) -> dict[str, float]:
     a = m.amp
-    out = {}
+    out: dict[str, float] = {}
     for side, sign in (("r", 1.0), ("l", -1.0)):
         s = sign * math.sin(w)
         c = sign * math.cos(w)
@@ -386,8 +387,9 @@ class _Look:
 
 
 def _hsv(hue: float, sat: float, val: float) -> BGR:
-    pixel = np.uint8([[[round(hue) % 180, round(sat), round(val)]]])
-    return tuple(int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_HSV2BGR)[0, 0])
+    pixel = np.array([[[round(hue) % 180, round(sat), round(val)]]], dtype=np.uint8)
+    b, g, r = (int(c) for c in cv2.cvtColor(pixel, cv2.COLOR_HSV2BGR)[0, 0])
+    return (b, g, r)
 
 
 def _random_look(rng: np.random.Generator) -> _Look:
@@ -403,7 +405,8 @@ def _random_look(rng: np.random.Generator) -> _Look:
 
 
 def _darker(color: BGR, factor: float) -> BGR:
-    return tuple(int(c * factor) for c in color)
+    b, g, r = color
+    return (int(b * factor), int(g * factor), int(r * factor))
 
 
 def _smooth_noise(rng: np.random.Generator, w: int, h: int, cells: int) -> np.ndarray:
@@ -515,14 +518,14 @@ def _occluder(
     pix: np.ndarray, size: tuple[int, int], person_px: float, rng: np.random.Generator
 ) -> _Box | None:
     """A box over part of the body near a random in-frame joint; None if no joint is in frame."""
-    present = [j for j in range(NUM_JOINTS) if _inside(*pix[j], size)]
+    present = [j for j in range(NUM_JOINTS) if _inside(pix[j, 0], pix[j, 1], size)]
     if not present:
         return None
     cx, cy = pix[present[int(rng.integers(len(present)))]]
     bw, bh = rng.uniform([0.18, 0.15], [0.45, 0.4]) * person_px
     cx, cy = cx + rng.uniform(-0.3, 0.3) * bw, cy + rng.uniform(-0.3, 0.3) * bh
-    color = tuple(int(c) for c in rng.integers(20, 236, 3))
-    return _Box(int(cx - bw / 2), int(cy - bh / 2), int(cx + bw / 2), int(cy + bh / 2), color)
+    b, g, r = (int(c) for c in rng.integers(20, 236, 3))
+    return _Box(int(cx - bw / 2), int(cy - bh / 2), int(cx + bw / 2), int(cy + bh / 2), (b, g, r))
 
 
 def _keypoints(
@@ -665,7 +668,7 @@ def _plan(o: _Options) -> list[_Take]:
     with_3d = [u < o.with_3d_fraction for u in u3d]
     if o.with_3d_fraction > 0 and not any(with_3d):
         with_3d[int(np.argmin(u3d))] = True
-    cropped = [set(np.flatnonzero(u < CROPPED_FRACTION) + 1) for u in ucrop]
+    cropped = [{int(c) for c in np.flatnonzero(u < CROPPED_FRACTION) + 1} for u in ucrop]
     if len(keys) * o.cameras >= 4 and not any(cropped):
         flat = int(np.argmin(np.concatenate(ucrop)))
         cropped[flat // o.cameras].add(flat % o.cameras + 1)
@@ -756,7 +759,7 @@ def _write_clip(
     if o.write_videos:
         video = root / VIDEO_DIR / f"video_action_{take.action}" / take.scenario / f"{clip}.mp4"
         video.parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), o.video_fps, o.size)
+        writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), o.video_fps, o.size)
         if not writer.isOpened():
             raise RuntimeError(f"OpenCV cannot write mp4v video {video}")
     try:
@@ -820,40 +823,13 @@ def write_synthetic_human_motion(
     return root
 
 
-# ---------------------------------------------------------------- cache
+# ---------------------------------------------------------------- spec hooks
 
 
-def ensure_synthetic_human_motion(
-    cache_dir: str | Path,
-    *,
-    actions: Sequence[int] = (1, 2, 3, 4),
-    scenes_per_action: int = 1,
-    takes_per_scenario: int = 3,
-    cameras: int = 4,
-    frames_per_clip: int = 6,
-    image_size: int | Sequence[int] = (192, 144),
-    video_fps: int = 6,
-    with_3d_fraction: float = 0.1,
-    write_frames: bool = True,
-    write_videos: bool = True,
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/human-motion-synth-<hash>``, generating it first if absent."""
-    o = _options(
-        actions,
-        scenes_per_action,
-        takes_per_scenario,
-        cameras,
-        frames_per_clip,
-        image_size,
-        video_fps,
-        with_3d_fraction,
-        write_frames,
-        write_videos,
-        seed,
-    )
-    params = {
-        "version": GENERATOR_VERSION,
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``)."""
+    o = _options(**kwargs)
+    return {
         "actions": list(o.actions),
         "scenes_per_action": o.scenes_per_action,
         "takes_per_scenario": o.takes_per_scenario,
@@ -866,22 +842,19 @@ def ensure_synthetic_human_motion(
         "write_videos": o.write_videos,
         "seed": o.seed,
     }
-    return ensure_generated(
-        cache_dir,
-        "human-motion-synth",
-        params,
-        lambda out: write_synthetic_human_motion(
-            out,
-            actions=tuple(params["actions"]),
-            scenes_per_action=o.scenes_per_action,
-            takes_per_scenario=o.takes_per_scenario,
-            cameras=o.cameras,
-            frames_per_clip=o.frames_per_clip,
-            image_size=o.size,
-            video_fps=o.video_fps,
-            with_3d_fraction=o.with_3d_fraction,
-            write_frames=o.write_frames,
-            write_videos=o.write_videos,
-            seed=o.seed,
-        ),
-    )
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth human_motion``: about ``samples`` frames of 4 actions x 4 cameras x 6
+    frames per clip; the number of takes per action follows."""
+    return {"takes_per_scenario": max(1, round(samples / (4 * 4 * 6))), "frames_per_clip": 6}
+
+
+def remove_one_frame(root: Path) -> Path:
+    """Delete the first frame JPEG of a twin and its clip's video (nothing to decode it from) and
+    return the frame's path."""
+    frame = min(Path(root).rglob("*.jpg"))
+    for video in Path(root).rglob(f"{frame.parent.name}.mp4"):
+        video.unlink()
+    frame.unlink()
+    return frame

@@ -302,11 +302,12 @@ class _Walker:
     def policy(self) -> ErrorPolicy:
         return self.builder.policy
 
-    def drop(self, err: BadInputError, images: Callable[[], int]) -> None:
-        """Raise ``err``, or count it once per image it takes with it (at least once)."""
+    def drop(self, err: BadInputError, images: int | Callable[[], int]) -> None:
+        """Raise ``err``, or count it once per image it takes with it (at least once); ``images`` is
+        that number or a function counting them, called only when counting."""
         if self.policy.on_error == "raise":
             raise err
-        self.policy.handle(err, units=max(images(), 1))
+        self.policy.handle(err, units=max(images() if callable(images) else images, 1))
 
     def enter(self, entry: os.DirEntry) -> bool:
         """Whether the walk may enter the folder ``entry``: not a link leading outside the root."""
@@ -351,7 +352,7 @@ class _Walker:
         n = _count_images(folder, recursive=False)
         if n:
             reason = f"{n} image file(s) lie directly in this {where}, above the class folders; {EXPECTED}"
-            self.drop(BadInputError(folder, reason, "wrong_depth"), lambda: n)
+            self.drop(BadInputError(folder, reason, "wrong_depth"), n)
 
     def deeper_images(self, folder: Path) -> None:
         """Sub-folders of a class-level folder holding images (a class folder one level too deep)."""
@@ -359,7 +360,7 @@ class _Walker:
             n = _count_images(sub, recursive=True)
             if n:
                 reason = f"{n} image file(s) in a folder below the class-folder level (too deep); {EXPECTED}"
-                self.drop(BadInputError(sub, reason, "wrong_depth"), lambda n=n: n)
+                self.drop(BadInputError(sub, reason, "wrong_depth"), n)
 
     def walk_domain(self, path: Path, domain: str) -> list[DetectionSample]:
         self.stray_images(path, "domain folder")
@@ -393,8 +394,8 @@ class _Walker:
         for item in scanned["images"]:
             try:
                 out.append(self.builder.build(path, rel, folder, item))
-            except BadInputError as err:
-                self.policy.handle(err)
+            except BadInputError as bad:
+                self.policy.handle(bad)
         self.policy.count("images_read", len(out))
         self.policy.count(f"images_read/{domain}", len(out))
         self.policy.count("objects_read", sum(len(s.labels) for s in out))

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from aihub_bench.datasets.korean_objects.layout import DOMAINS, ClassFolder, resolve_domains
 from aihub_bench.datasets.korean_objects.synth_looks import CLASS_CATALOG, LOOKS, RGB, TEMPLATES, Look, Pen
-from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.datasets.synth_cache import image_size_pair
 from aihub_bench.formats.aihub_region_json import Region, RegionAnnotation, write_region_json
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -458,44 +459,48 @@ def _write_image(
     write_region_json(target / f"{stem}.json", ann)
 
 
-# ---------------------------------------------------------------- cache
+# ---------------------------------------------------------------- spec hooks
 
 
-def ensure_synthetic_korean_objects(
-    cache_dir: str | Path,
-    *,
-    domains: Sequence[str] | None = None,
-    classes_per_domain: int = 4,
-    shoots_per_class: int = 3,
-    images_per_shoot: int = 4,
-    image_size: int | Sequence[int] = (256, 192),
-    swapped_fraction: float = 0.15,
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/korean-objects-synth-<hash>``, generating it first if absent."""
-    _check_counts(classes_per_domain, shoots_per_class, images_per_shoot, swapped_fraction, seed)
-    params = {
-        "version": GENERATOR_VERSION,
-        "domains": list(resolve_domains(domains)),
-        "classes_per_domain": int(classes_per_domain),
-        "shoots_per_class": int(shoots_per_class),
-        "images_per_shoot": int(images_per_shoot),
-        "image_size": list(image_size_pair(image_size, 64)),
-        "swapped_fraction": float(swapped_fraction),
-        "seed": int(seed),
-    }
-    return ensure_generated(
-        cache_dir,
-        "korean-objects-synth",
-        params,
-        lambda out: write_synthetic_korean_objects(
-            out,
-            domains=params["domains"],
-            classes_per_domain=params["classes_per_domain"],
-            shoots_per_class=params["shoots_per_class"],
-            images_per_shoot=params["images_per_shoot"],
-            image_size=tuple(params["image_size"]),
-            swapped_fraction=params["swapped_fraction"],
-            seed=params["seed"],
-        ),
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``)."""
+    p = kwargs
+    _check_counts(
+        p["classes_per_domain"],
+        p["shoots_per_class"],
+        p["images_per_shoot"],
+        p["swapped_fraction"],
+        p["seed"],
     )
+    return {
+        "domains": list(resolve_domains(p["domains"])),
+        "classes_per_domain": int(p["classes_per_domain"]),
+        "shoots_per_class": int(p["shoots_per_class"]),
+        "images_per_shoot": int(p["images_per_shoot"]),
+        "image_size": list(image_size_pair(p["image_size"], 64)),
+        "swapped_fraction": float(p["swapped_fraction"]),
+        "seed": int(p["seed"]),
+    }
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth korean_objects``: about ``samples`` images, three per shoot, over every
+    domain; ``classes`` is the number of classes per domain (default 4)."""
+    if classes and not classes.isdigit():
+        raise ValueError(f"--classes is a number of classes per domain, got {classes!r}")
+    classes_per_domain = int(classes) if classes else 4
+    images_per_shoot = 3
+    shoots = max(1, -(-samples // (len(DOMAINS) * classes_per_domain * images_per_shoot)))  # ceil
+    return {
+        "classes_per_domain": classes_per_domain,
+        "shoots_per_class": shoots,
+        "images_per_shoot": images_per_shoot,
+    }
+
+
+def remove_one_image(root: Path) -> Path:
+    """Delete the first image of a twin (its annotation JSON stays) and return the JSON's path,
+    which the reader names."""
+    image = min(Path(root).rglob("*.jpg"))
+    image.unlink()
+    return image.with_suffix(".json")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
@@ -521,7 +522,7 @@ def _dome(pen: Pen, look: Look) -> None:
 
     pen.poly(_curve(lambda x: roof(x, 1.0), 0.0, 1.0, 40) + [(1.0, 1.0), (0.0, 1.0)], panel)
     for k in (0.3, 0.5, 0.7, 0.85):
-        pen.line(_curve(lambda x, k=k: roof(x, k), 0.04, 0.96, 30), seam, 0.02)
+        pen.line(_curve(partial(roof, k=k), 0.04, 0.96, 30), seam, 0.02)
     pen.rect(0.12, 0.86, 0.88, 1.0, shadow)
     for x in np.linspace(0.15, 0.85, 9):
         pen.line([(float(x), 0.86), (float(x), 1.0)], seam, 0.015)

@@ -16,15 +16,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
 from PIL import Image, ImageDraw
-from pydicom.uid import generate_uid
+from pydicom.uid import UID, generate_uid
 from scipy.ndimage import gaussian_filter
 
 from aihub_bench.datasets.mammography.layout import CLASS_RANGES, VIEW_ALIASES, VIEWS, file_name
-from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.datasets.synth_cache import image_size_pair, release_shares
 from aihub_bench.formats.dicom import write_dicom_image
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -233,7 +234,7 @@ def _file_styles(n_files: int, mono1: float, compressed: float, seed: int) -> li
     return [("MONOCHROME1" if f in mono else "MONOCHROME2", codec.get(f, False)) for f in range(n_files)]
 
 
-def _uid(seed: int, *parts: str) -> str:
+def _uid(seed: int, *parts: str) -> UID:
     return generate_uid(entropy_srcs=["aihub-bench-mammography-synth", str(seed), *parts])
 
 
@@ -297,7 +298,7 @@ def _write_patient(
         )
         if outline is not None and patient.mass is not None and patient.mass.malignant:
             lesions.append({"view": name, "points": np.round(outline, 1).tolist()})
-    metadata = dict(patient.metadata)
+    metadata: dict[str, Any] = dict(patient.metadata)
     if lesions:
         metadata["lesions"] = lesions
     text = json.dumps(metadata, ensure_ascii=False, indent=1)
@@ -343,7 +344,7 @@ def write_synthetic_mammography(
         DEFAULT_PATIENTS if patients is None else patients, monochrome1_fraction, compressed_fraction, seed
     )
     size = image_size_pair(image_size, MIN_SIZE)
-    plan = []
+    plan: list[_Patient] = []
     for name, count in counts.items():
         start = len(plan)
         plan.extend(_make_patient(name, k, start + k, seed) for k in range(count))
@@ -355,37 +356,32 @@ def write_synthetic_mammography(
     return root
 
 
-def ensure_synthetic_mammography(
-    cache_dir: str | Path,
-    *,
-    patients: Mapping[str, int] | None = None,
-    image_size: int | Sequence[int] = (160, 200),
-    monochrome1_fraction: float = 0.25,
-    compressed_fraction: float = 0.25,
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/mammography-synth-<hash>``, generating it first if absent."""
-    counts = _check(
-        DEFAULT_PATIENTS if patients is None else patients, monochrome1_fraction, compressed_fraction, seed
-    )
-    params = {
-        "version": GENERATOR_VERSION,
-        "patients": counts,
-        "image_size": list(image_size_pair(image_size, MIN_SIZE)),
-        "monochrome1_fraction": float(monochrome1_fraction),
-        "compressed_fraction": float(compressed_fraction),
-        "seed": int(seed),
+# ---------------------------------------------------------------- spec hooks
+
+
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``)."""
+    p = kwargs
+    patients = DEFAULT_PATIENTS if p["patients"] is None else p["patients"]
+    return {
+        "patients": _check(patients, p["monochrome1_fraction"], p["compressed_fraction"], p["seed"]),
+        "image_size": list(image_size_pair(p["image_size"], MIN_SIZE)),
+        "monochrome1_fraction": float(p["monochrome1_fraction"]),
+        "compressed_fraction": float(p["compressed_fraction"]),
+        "seed": int(p["seed"]),
     }
-    return ensure_generated(
-        cache_dir,
-        "mammography-synth",
-        params,
-        lambda out: write_synthetic_mammography(
-            out,
-            patients=params["patients"],
-            image_size=tuple(params["image_size"]),
-            monochrome1_fraction=params["monochrome1_fraction"],
-            compressed_fraction=params["compressed_fraction"],
-            seed=params["seed"],
-        ),
-    )
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth mammography``: about ``samples`` images, four views per patient, the
+    patients in the release's class proportions (1,500 malignant, 1,500 benign, 4,500 normal)."""
+    release = {"malignant": 1500, "benign": 1500, "normal": 4500}
+    return {"patients": release_shares(release, max(1, samples // len(VIEWS)))}
+
+
+def remove_one_view(root: Path) -> Path:
+    """Delete the first DICOM file of a twin and return its patient's folder, which the reader
+    names (the patient now lacks a view)."""
+    path = min(Path(root).rglob("*.dcm"))
+    path.unlink()
+    return path.parent

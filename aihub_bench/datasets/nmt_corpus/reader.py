@@ -253,8 +253,8 @@ def _meta_value(value: Any) -> tuple[Any, bool]:
         if value != value or value in (float("inf"), float("-inf")):
             return None, False
         return (int(value) if value.is_integer() else repr(value)), True
-    text, what = _cell_text(value)
-    return text, what != "unusable"
+    cell, what = _cell_text(value)
+    return cell, what != "unusable"
 
 
 def _canonical_column(values: list[Any]) -> list[Any]:

@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 
-from aihub_bench.datasets.synth_cache import ensure_generated
 from aihub_bench.formats.xlsx import write_reproducible_xlsx
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -1533,31 +1532,27 @@ def write_synthetic_nmt_corpus(
     return out
 
 
-# ---------------------------------------------------------------- cache
+# ---------------------------------------------------------------- spec hooks
 
 
-def ensure_synthetic_nmt_corpus(
-    cache_dir: str | Path,
-    *,
-    rows_per_file: Mapping[str, int] | None = None,
-    scale: float = 1.0,
-    quirks: bool = True,
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/nmt-corpus-synth-<hash>``, generating it first if absent."""
-    counts = _resolve_rows(rows_per_file, scale)
-    _check_seed(seed)
-    params = {
-        "version": GENERATOR_VERSION,
-        "rows_per_file": counts,
-        "quirks": bool(quirks),
-        "seed": int(seed),
-    }
-    return ensure_generated(
-        cache_dir,
-        "nmt-corpus-synth",
-        params,
-        lambda out: write_synthetic_nmt_corpus(
-            out, rows_per_file=params["rows_per_file"], quirks=params["quirks"], seed=params["seed"]
-        ),
-    )
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``):
+    ``scale`` is folded into ``rows_per_file``."""
+    counts = _resolve_rows(kwargs["rows_per_file"], kwargs["scale"])
+    _check_seed(kwargs["seed"])
+    return {"rows_per_file": counts, "quirks": bool(kwargs["quirks"]), "seed": int(kwargs["seed"])}
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth nmt_corpus``: about ``samples`` sentence pairs over the ten workbooks, in
+    the twin's default proportions."""
+    return {"scale": max(1, samples) / sum(DEFAULT_ROWS.values())}
+
+
+def remove_one_workbook(root: Path) -> Path:
+    """Delete the first workbook of a twin, leaving a link to where it was (workbooks are found by
+    name pattern, so only a dangling link shows one missing), and return its path."""
+    path = min(Path(root).glob("*.xlsx"))
+    path.unlink()
+    path.symlink_to(path.with_name(f"gone-{path.name}"))
+    return path

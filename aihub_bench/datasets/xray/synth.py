@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter
 
-from aihub_bench.datasets.synth_cache import ensure_generated, image_size_pair
+from aihub_bench.datasets.synth_cache import image_size_pair
 from aihub_bench.datasets.xray.layout import (
     CLASS_FOLDERS,
     MAKERS,
@@ -443,6 +444,7 @@ def _write_maker(
 
 
 def _coco_annotation(obj: Placed, maker: str, image_id: int, ann_id: int) -> dict:
+    assert obj.label is not None, "unlabelled clutter is never annotated"
     pts = np.round(polygon(obj), 1)
     x1, y1, x2, y2 = polygon_bounds([pts])
     area = 0.5 * abs(
@@ -462,6 +464,7 @@ def _coco_annotation(obj: Placed, maker: str, image_id: int, ann_id: int) -> dic
 def _write_voc(root: Path, loc: ImageLocation, size: tuple[int, int], objects: list[Placed]) -> None:
     voc_objects = []
     for obj in objects:
+        assert obj.label is not None, "unlabelled clutter is never annotated"
         x1, y1, x2, y2 = polygon_bounds([np.round(polygon(obj), 1)])
         box = (int(np.floor(x1)), int(np.floor(y1)), int(np.ceil(x2)), int(np.ceil(y2)))
         voc_objects.append(VocObject(category_name(obj.label, loc.maker), *box, difficult=0, truncated=0))
@@ -482,37 +485,35 @@ def _categories(maker: str, folders: tuple[str, ...], seed: int) -> list[dict]:
     return [cats[i] for i in order]
 
 
-# ---------------------------------------------------------------- cache
+# ---------------------------------------------------------------- spec hooks
 
 
-def ensure_synthetic_xray(
-    cache_dir: str | Path,
-    *,
-    classes: str | Sequence[str] | None = None,
-    makers: Sequence[str] = MAKERS,
-    images_per_subset: int = 4,
-    image_size: int | Sequence[int] = 320,
-    seed: int = 0,
-) -> Path:
-    """Return ``<cache_dir>/xray-synth-<hash>``, generating it first if absent."""
-    params = {
-        "version": GENERATOR_VERSION,
-        "classes": list(_resolve_classes(classes)),
-        "makers": list(_resolve_makers(makers)),
-        "images_per_subset": int(images_per_subset),
-        "image_size": list(image_size_pair(image_size, 32)),
-        "seed": int(seed),
+def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The writer's arguments in canonical form (what names a cached twin; see ``DatasetSpec``)."""
+    return {
+        "classes": list(_resolve_classes(kwargs["classes"])),
+        "makers": list(_resolve_makers(kwargs["makers"])),
+        "images_per_subset": int(kwargs["images_per_subset"]),
+        "image_size": list(image_size_pair(kwargs["image_size"], 32)),
+        "seed": int(kwargs["seed"]),
     }
-    return ensure_generated(
-        cache_dir,
-        "xray-synth",
-        params,
-        lambda out: write_synthetic_xray(
-            out,
-            classes=params["classes"],
-            makers=params["makers"],
-            images_per_subset=params["images_per_subset"],
-            image_size=tuple(params["image_size"]),
-            seed=params["seed"],
-        ),
-    )
+
+
+def cli_kwargs(samples: int, classes: str | None) -> dict[str, Any]:
+    """``aihub-bench synth xray``: about ``samples`` images over every maker, subset and class;
+    ``classes`` is a comma-separated list of class folders, or ``all``."""
+    chosen: str | list[str] | None = None
+    if classes == "all":
+        chosen = "all"
+    elif classes:
+        chosen = [c.strip() for c in classes.split(",")]
+    n_classes = len(_resolve_classes(chosen))
+    per_subset = max(1, -(-samples // (len(MAKERS) * len(SUBSETS) * n_classes)))  # ceil
+    return {"classes": chosen, "images_per_subset": per_subset}
+
+
+def remove_one_image(root: Path) -> Path:
+    """Delete the first image of a twin (its COCO file still lists it) and return its path."""
+    path = min(Path(root).rglob("*.png"))
+    path.unlink()
+    return path

@@ -1,16 +1,14 @@
-"""Frames of the human-motion release's mp4 clips: probe, index mapping, sequential extraction, cache.
+"""Video files: probe, decode chosen frames front to back, and cache them on disk atomically.
 
-Where a clip's annotated frames are not on disk as JPEGs, the reader decodes them from the clip's
-video. Seeking in mp4 (``CAP_PROP_POS_FRAMES``) lands on key frames or drifts depending on the
-codec and backend, so :func:`extract_frames` decodes the file once from the start and keeps the
-requested frames. Extracted frames are cached on disk (see :func:`frame_cache_folder`) and written
-under a temporary name first, then renamed, so a reader killed halfway or two readers extracting the
-same clip never leave a half-written JPEG behind.
+Seeking in mp4 (``CAP_PROP_POS_FRAMES``) lands on key frames or drifts depending on the codec and
+backend, so :func:`extract_frames` decodes the file once from the start and keeps the requested
+frames. Extracted frames are cached on disk (see :func:`frame_cache_folder`) and written under a
+temporary name first, then renamed, so a reader killed halfway or two readers extracting the same
+video never leave a half-written image behind. A video that cannot be used is a ``BadInputError``
+of kind ``unreadable_video`` naming the file.
 
-[A] The annotation's frame ``n`` (parsed from ``img_path``, ``img_no`` as fallback) is the video
-frame ``round((n - first_frame_number) * video_fps / annotation_fps)``: the release sampled its
-labelled JPEGs from the video at ``annotation_fps`` (3 per second) starting with the first frame.
-No document confirms the rate or the offset; both are reader options.
+Which frame of a video an annotation means is the dataset's business (e.g.
+``datasets.human_motion.layout.video_frame_index``).
 """
 
 from __future__ import annotations
@@ -76,11 +74,6 @@ def probe_video(video_path: str | Path) -> VideoInfo:
         raise BadInputError(path, f"the video reports no frame size ({width}x{height})", UNREADABLE)
     frame_count = int(count) if math.isfinite(count) and count > 0 else 0
     return VideoInfo(path, fps, width, height, frame_count)
-
-
-def video_frame_index(frame: int, *, first_frame_number: int, video_fps: float, annotation_fps: float) -> int:
-    """The 0-based video frame of annotated frame ``frame`` (assumption [A] in the module docstring)."""
-    return int(round((frame - first_frame_number) * video_fps / annotation_fps))
 
 
 def cache_key(video_path: str | Path, *extra: object) -> str:
