@@ -17,6 +17,7 @@ pass unless ``--strict``; a regression, a missing metric or a failed run fails t
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import shutil
@@ -80,6 +81,13 @@ def experiment_names() -> list[str]:
 
 def load_expectations(experiment: str, tier: str) -> list[Expectation]:
     """The ``expected.<tier>`` entries of an experiment, as composed by Hydra (so defaults apply)."""
+    entries = _expected_block(experiment).get(tier) or []
+    return [_expectation(experiment, tier, entry) for entry in entries]
+
+
+@functools.cache
+def _expected_block(experiment: str) -> dict[str, Any]:
+    """The composed ``expected:`` node of one experiment (composed once per process: every tier reads it)."""
     from hydra import compose, initialize_config_module
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
@@ -90,8 +98,8 @@ def load_expectations(experiment: str, tier: str) -> list[Expectation]:
     with initialize_config_module(config_module="aihub_bench.configs", version_base="1.3"):
         cfg = compose(config_name="train", overrides=[f"experiment={experiment}"])
     expected = cfg.get("expected")
-    entries = (OmegaConf.to_container(expected, resolve=False) if expected else {}).get(tier) or []
-    return [_expectation(experiment, tier, entry) for entry in entries]
+    block = OmegaConf.to_container(expected, resolve=False) if expected else {}
+    return {str(k): v for k, v in block.items()} if isinstance(block, dict) else {}
 
 
 def _expectation(experiment: str, tier: str, entry: Any) -> Expectation:

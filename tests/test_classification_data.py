@@ -159,6 +159,7 @@ def test_unknown_backbone_is_a_clear_error() -> None:
         build_classifier("resnet_does_not_exist")
 
 
+@pytest.mark.slow
 def test_pretrained_weights_offline_fail_with_a_clear_message() -> None:
     import subprocess
     import sys

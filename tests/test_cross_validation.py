@@ -13,7 +13,7 @@ from sklearn.metrics import roc_auc_score
 from aihub_bench.cli import main as cli_main
 from aihub_bench.data.splits import LeakageError
 from aihub_bench.pipeline import run
-from tests.conftest import compose_config, run_config
+from tests.conftest import compose_config, run_config, smoke_run_config
 
 HEADLINE = ("auc_mean", "auc_std", "sensitivity_mean", "specificity_mean")
 
@@ -44,16 +44,29 @@ def _patient_scores(run: Path, fold: int) -> tuple[list[int], list[float]]:
 @pytest.fixture(scope="module")
 def mammography_cv(tmp_path_factory: pytest.TempPathFactory, synth_cache: Path) -> Path:
     run = tmp_path_factory.mktemp("mammography_cv")
-    run_config(["experiment=mammography_5fold", "debug=smoke"], run, synth_cache)
+    smoke_run_config(["experiment=mammography_5fold", "debug=smoke"], run, synth_cache)
     return run
 
 
+def _assert_summary_is_the_folds_mean(run: Path, k: int) -> None:
+    """The headline means are recomputed from the folds' own metrics.json files."""
+    summary = _summary(run)
+    folds = [json.loads((run / f"fold_{f}" / "metrics.json").read_text()) for f in range(k)]
+    for key in HEADLINE:
+        if key.endswith("_mean"):
+            name = key[: -len("_mean")]
+            values = [m[f"test/patient/{name}"] for m in folds if f"test/patient/{name}" in m]
+            assert values and summary[key] == pytest.approx(np.mean(values)), key
+    aucs = [m["test/patient/auc"] for m in folds if "test/patient/auc" in m]
+    assert summary["auc_std"] == pytest.approx(np.std(aucs, ddof=1))
+
+
+@pytest.mark.slow
 def test_mammography_5fold_smoke_writes_the_summary(mammography_cv: Path) -> None:
     summary = _summary(mammography_cv)
     assert summary["k"] == 5 and summary["complete"] and summary["folds_completed"] == [0, 1, 2, 3, 4]
     assert summary["level"] == "patient" and len(summary["per_fold"]) == 5
-    for key in HEADLINE:
-        assert 0.0 <= summary[key] <= 1.0, key
+    _assert_summary_is_the_folds_mean(mammography_cv, 5)
     assert len(summary["image"]["per_fold"]) == 5
     # learnable: even two smoke epochs separate lesion views from the rest (0.80 when measured)
     assert summary["image"]["pooled"]["auc"] > 0.7
@@ -70,6 +83,7 @@ def test_mammography_5fold_smoke_writes_the_summary(mammography_cv: Path) -> Non
             assert (mammography_cv / f"fold_{fold}" / name).is_file(), f"fold_{fold}/{name}"
 
 
+@pytest.mark.slow
 def test_mammography_folds_put_every_patient_in_exactly_one_fold(mammography_cv: Path) -> None:
     folds = _folds(mammography_cv)
     assert folds["k"] == 5
@@ -82,6 +96,7 @@ def test_mammography_folds_put_every_patient_in_exactly_one_fold(mammography_cv:
         assert not test & (set(splits["train"]) | set(splits["val"]))
 
 
+@pytest.mark.slow
 def test_summary_agrees_with_fold_metrics_and_sklearn(mammography_cv: Path) -> None:
     summary = _summary(mammography_cv)
     aucs = []
@@ -100,6 +115,7 @@ def test_summary_agrees_with_fold_metrics_and_sklearn(mammography_cv: Path) -> N
     assert headline["cv/auc_mean"] == pytest.approx(summary["auc_mean"])
 
 
+@pytest.mark.slow
 def test_threshold_comes_from_the_training_side_and_is_written_down(mammography_cv: Path) -> None:
     summary = _summary(mammography_cv)
     assert "Youden" in summary["operating_point"] and "0.5" in summary["operating_point"]
@@ -109,6 +125,7 @@ def test_threshold_comes_from_the_training_side_and_is_written_down(mammography_
     assert "mean ± std" in text and "Youden" in text and text.count("\n| 4 |") == 2  # both level tables
 
 
+@pytest.mark.slow
 def test_cv_summary_command_rebuilds_the_same_summary(mammography_cv: Path) -> None:
     before = _summary(mammography_cv)
     (mammography_cv / "cv_summary.json").unlink()
@@ -116,12 +133,18 @@ def test_cv_summary_command_rebuilds_the_same_summary(mammography_cv: Path) -> N
     assert _summary(mammography_cv) == before
 
 
+@pytest.mark.slow
 def test_fundus_general_10fold_smoke_keeps_both_eyes_in_one_fold(tmp_path: Path, synth_cache: Path) -> None:
-    run_config(["experiment=fundus_general_10fold", "debug=smoke"], tmp_path, synth_cache)
+    smoke_run_config(["experiment=fundus_general_10fold", "debug=smoke"], tmp_path, synth_cache)
     summary = _summary(tmp_path)
     assert summary["k"] == 10 and summary["complete"] and len(summary["per_fold"]) == 10
-    for key in HEADLINE:
-        assert 0.0 <= summary[key] <= 1.0, key
+    _assert_summary_is_the_folds_mean(tmp_path, 10)
+    pooled = [_patient_scores(tmp_path, f) for f in range(10)]
+    labels = [y for ys, _ in pooled for y in ys]
+    assert (labels.count(1), labels.count(0)) == (20, 20)  # every smoke person tested exactly once
+    assert summary["pooled"]["auc"] == pytest.approx(
+        roc_auc_score(labels, [s for _, ss in pooled for s in ss])
+    )
     folds = _folds(tmp_path)
     by_person: dict[str, set[int]] = {}
     for image, fold in folds["assignment"].items():  # General_Normal_0001_L -> person General_Normal_0001
@@ -135,6 +158,7 @@ def test_fundus_general_10fold_smoke_keeps_both_eyes_in_one_fold(tmp_path: Path,
     )
 
 
+@pytest.mark.slow
 def test_one_fold_at_a_time_reuses_the_folds_and_grows_the_summary(tmp_path: Path, synth_cache: Path) -> None:
     base = [
         "experiment=mammography_5fold",
@@ -154,6 +178,7 @@ def test_one_fold_at_a_time_reuses_the_folds_and_grows_the_summary(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.glob("fold_*")) == ["fold_2", "fold_3"]
 
 
+@pytest.mark.slow
 def test_a_saved_folds_file_is_reused_and_checked(tmp_path: Path, synth_cache: Path) -> None:
     first = tmp_path / "first"
     run_config(
@@ -198,6 +223,7 @@ def test_resuming_needs_the_fold_it_belongs_to(tmp_path: Path, synth_cache: Path
         run_config(["experiment=mammography_5fold", "debug=smoke", "ckpt_path=x.ckpt"], tmp_path, synth_cache)
 
 
+@pytest.mark.slow
 def test_a_fold_checkpoint_can_be_tested_again(tmp_path: Path, synth_cache: Path) -> None:
     base = ["experiment=mammography_5fold", "debug=smoke", "trainer.max_epochs=1", "cv.fold=0"]
     trained = run_config(base, tmp_path, synth_cache)
@@ -207,6 +233,7 @@ def test_a_fold_checkpoint_can_be_tested_again(tmp_path: Path, synth_cache: Path
     assert retested["cv/image/auc_mean"] == pytest.approx(trained["cv/image/auc_mean"])
 
 
+@pytest.mark.slow
 def test_folds_that_split_a_person_are_refused(tmp_path: Path, synth_cache: Path) -> None:
     cmd = [
         "experiment=fundus_general_10fold",

@@ -79,6 +79,7 @@ def no_network(monkeypatch, tmp_path):
         ("ssd", "vgg16", 268),  # the smallest input SSD300's extra layers accept
     ],
 )
+@pytest.mark.slow
 def test_train_and_predict(no_network, arch: str, backbone: str, size: int) -> None:
     model = build_detector(
         arch, NUM_CLASSES, backbone=backbone, min_size=size, max_size=size, **_fast_kwargs(arch)
@@ -175,6 +176,7 @@ def test_failed_download_explains_the_fix(monkeypatch, tmp_path: Path, flags: di
     "arch, backbone, size",
     [("fasterrcnn", "mobilenet_v3_large", 128), ("maskrcnn", "resnet50", 128), ("retinanet", "resnet50", 128), ("ssd", "mobilenet_v3_large", 128)],
 )  # fmt: skip
+@pytest.mark.slow
 def test_coco_weights_load_and_heads_are_replaced(
     monkeypatch, tmp_path: Path, arch: str, backbone: str, size: int
 ) -> None:
@@ -208,6 +210,7 @@ def test_coco_weights_load_and_heads_are_replaced(
     assert all(torch.isfinite(v) for v in losses.values())
 
 
+@pytest.mark.slow
 def test_ssd_input_size() -> None:
     assert build_detector("ssd", 2, backbone="mobilenet_v3_large").transform.fixed_size == (320, 320)
     assert build_detector("ssd", 2, backbone="vgg16").transform.fixed_size == (300, 300)

@@ -43,6 +43,7 @@ def test_korean_values_compose(tmp_path: Path) -> None:
     assert cfg.paths.output_dir.endswith("실행")
 
 
+@pytest.mark.slow
 def test_command_line_accepts_an_unquoted_korean_root(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parents[1]
     missing = tmp_path / "한국형사물"

@@ -22,6 +22,7 @@ def test_an_unknown_backbone_names_the_option() -> None:
         build_simple_baseline(16, backbone="resnet_9000")
 
 
+@pytest.mark.slow
 def test_pretrained_weights_offline_fail_with_a_clear_message() -> None:
     code = "from aihub_bench.models.pose import build_simple_baseline; build_simple_baseline(16, 'resnet18', True)"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 
+pytestmark = pytest.mark.slow  # three 4-epoch training runs
+
 REPO = Path(__file__).resolve().parents[1]
 SMOKE = [
     "experiment=human_motion_keypoints",
