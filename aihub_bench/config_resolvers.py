@@ -17,7 +17,8 @@ def rank_suffix() -> str:
     (so each process logs to its own file, e.g. ``train.rank1.log``)."""
     from pytorch_lightning.utilities.rank_zero import rank_zero_only
 
-    rank = rank_zero_only.rank
+    # Lightning sets ``rank`` on the decorator function itself at import time.
+    rank = getattr(rank_zero_only, "rank", 0)
     return f".rank{rank}" if rank else ""
 
 

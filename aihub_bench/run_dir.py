@@ -87,10 +87,14 @@ def collect_env(seed: int | None) -> dict[str, Any]:
     }
 
 
-def flat_metrics(values: dict[str, Any]) -> dict[str, float]:
+# what metrics.json holds: numbers, flags (bool counts as a number) and signatures (str)
+FlatMetrics = dict[str, float | str]
+
+
+def flat_metrics(values: dict[str, Any]) -> FlatMetrics:
     """Tensor/number metrics to plain floats (NaN/inf kept out: JSON cannot hold them); flags such
     as ``train/loss_decreased`` stay booleans and signatures such as ``test/bleu_signature`` strings."""
-    out: dict[str, float] = {}
+    out: FlatMetrics = {}
     for key, value in values.items():
         if isinstance(value, (bool, str)):
             out[key] = value
@@ -113,7 +117,7 @@ def write_env(run_dir: Path, seed: int | None) -> None:
     write_json(run_dir / "env.json", collect_env(seed))
 
 
-def write_metrics(run_dir: Path, metrics: dict[str, Any]) -> dict[str, float]:
+def write_metrics(run_dir: Path, metrics: dict[str, Any]) -> FlatMetrics:
     flat = flat_metrics(metrics)
     write_json(run_dir / "metrics.json", flat)
     return flat

@@ -13,7 +13,8 @@ from aihub_bench.pipeline import run
 def _main(cfg: DictConfig) -> float | None:
     metrics = run(cfg)
     monitor = cfg.get("optimized_metric")
-    return metrics.get(monitor) if monitor else None  # for Hydra sweepers
+    value = metrics.get(monitor) if monitor else None
+    return None if isinstance(value, str) else value  # for Hydra sweepers, which optimise numbers
 
 
 def main() -> object:

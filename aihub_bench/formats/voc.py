@@ -76,12 +76,14 @@ def _read_object(path: Path, obj: Element, index: int) -> VocObject:
     box = obj.find("bndbox")
     if box is None:
         raise BadInputError(path, f"{where} ({name.strip()}) has no <bndbox>", "malformed_xml")
-    coords = [_float(path, box, key, where) for key in ("xmin", "ymin", "xmax", "ymax")]
-    flags = {}
+    xmin, ymin, xmax, ymax = (_float(path, box, key, where) for key in ("xmin", "ymin", "xmax", "ymax"))
+    flags: dict[str, int | None] = {}
     for key in ("difficult", "truncated"):
         text = obj.findtext(key)
         flags[key] = _parse_int(path, f"{where}/{key}", text) if text and text.strip() else None
-    return VocObject(name.strip(), *coords, **flags)
+    return VocObject(
+        name.strip(), xmin, ymin, xmax, ymax, difficult=flags["difficult"], truncated=flags["truncated"]
+    )
 
 
 def _child(path: Path, parent: Element, tag: str) -> Element:

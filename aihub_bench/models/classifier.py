@@ -50,4 +50,6 @@ def build_classifier(
     """
     kwargs = {"drop_path_rate": drop_path_rate} if drop_path_rate else {}
     net = create_timm_model(backbone, pretrained, num_classes=0, **kwargs)
-    return MultiViewClassifier(net, int(net.num_features), dropout)
+    num_features = net.num_features  # every timm model sets it (nn.Module does not declare it)
+    assert isinstance(num_features, int)
+    return MultiViewClassifier(net, num_features, dropout)

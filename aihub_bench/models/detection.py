@@ -144,6 +144,7 @@ def build_detector(
     num_keypoints = kwargs.pop("num_keypoints", None) if arch == "keypointrcnn" else None
     if num_keypoints is not None and weights is None:
         kwargs["num_keypoints"] = num_keypoints
+    model: Any  # a torchvision detector (torchvision has no type information: its heads are untyped)
     if arch == "ssd":
         model = _ssd(backbone, n_out, weights, weights_backbone, trainable_backbone_layers, ssd_size, kwargs)
     elif (arch, backbone, v2) in _TORCHVISION_BUILDERS:
@@ -329,8 +330,9 @@ def _ssd(
     return model
 
 
-def _replace_class_layers(model: nn.Module, arch: str, backbone: str, n_out: int) -> None:
-    """Swap the COCO-sized class-specific layers for fresh ones with ``n_out`` outputs."""
+def _replace_class_layers(model: Any, arch: str, backbone: str, n_out: int) -> None:
+    """Swap the COCO-sized class-specific layers of the torchvision detector ``model`` (untyped) for
+    fresh ones with ``n_out`` outputs."""
     if arch in ("fasterrcnn", "maskrcnn", "keypointrcnn"):
         box = model.roi_heads.box_predictor
         model.roi_heads.box_predictor = FastRCNNPredictor(box.cls_score.in_features, n_out)

@@ -8,6 +8,7 @@ BatchNorm and ReLU) to stride 4, and a 1x1 convolution gives one heatmap per joi
 from __future__ import annotations
 
 import torch
+from timm.models import FeatureInfo
 from torch import nn
 
 from aihub_bench.models.timm_backbone import create_timm_model
@@ -36,6 +37,7 @@ class SimpleBaselinePose(nn.Module):
             if isinstance(module, nn.ConvTranspose2d):
                 nn.init.normal_(module.weight, std=0.001)
         nn.init.normal_(self.final.weight, std=0.001)
+        assert self.final.bias is not None
         nn.init.zeros_(self.final.bias)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
@@ -50,9 +52,11 @@ def build_simple_baseline(
     :data:`SMALL_BACKBONE`). ``pretrained=true`` fetches ImageNet weights once through timm; offline it
     fails with a message saying how to turn it off."""
     net = create_timm_model(backbone, pretrained, features_only=True, out_indices=(-1,))
-    reduction = net.feature_info.reduction()[-1]
+    info = net.feature_info  # set by timm on features_only models (nn.Module does not declare it)
+    assert isinstance(info, FeatureInfo)
+    reduction = info.reduction()[-1]
     if reduction != 32:
         raise ValueError(
             f"backbone {backbone!r} ends at stride {reduction}; the SimpleBaseline head needs 32"
         )
-    return SimpleBaselinePose(net, int(net.feature_info.channels()[-1]), num_joints, deconv_channels)
+    return SimpleBaselinePose(net, int(info.channels()[-1]), num_joints, deconv_channels)

@@ -12,6 +12,7 @@ import csv
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -119,9 +120,14 @@ def _r(box: np.ndarray) -> list[float]:
     return [round(float(v), 2) for v in box]
 
 
+def _corners(box: np.ndarray) -> tuple[float, float, float, float]:
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return x1, y1, x2, y2
+
+
 def _write_derived(sample: DetectionSample, boxes: list[tuple[str, np.ndarray]], out: Path) -> None:
     maker = str(sample.meta.get("maker", ""))
-    objects = [VocObject(label, *(float(v) for v in box)) for label, box in boxes]
+    objects = [VocObject(label, *_corners(box)) for label, box in boxes]
     ann = VocAnnotation(
         filename=sample.image_path.name,
         width=sample.width,
@@ -156,7 +162,7 @@ def _write_thumbnails(sample: DetectionSample, boxes: list[tuple[str, np.ndarray
 
 
 def run_xray_to_voc(
-    root: Path, out: Path, iou_threshold: float = 0.9, thumbnails: bool = True, **reader_kwargs: object
+    root: Path, out: Path, iou_threshold: float = 0.9, thumbnails: bool = True, **reader_kwargs: Any
 ) -> InspectionReport:
     """Inspect an X-ray dataset root; writes ``out/voc/``, ``out/thumbnails/``, ``out/report.json``
     and ``out/disagreements.csv``. Bad input is skipped and counted in the report."""
