@@ -104,7 +104,7 @@ class SubwordVocab:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SubwordVocab) and self.to_json() == other.to_json()
+        return isinstance(other, SubwordVocab) and _content(self.to_json()) == _content(other.to_json())
 
     # Defining __eq__ leaves __hash__ None: a mutable wrapper, equal by content, is unhashable.
 
@@ -121,6 +121,22 @@ def _alphabet(tok: Tokenizer, texts: Sequence[str], limit: int) -> list[str]:
             counts.update(_SPACE + normalized.replace(" ", _SPACE))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return sorted(ch for ch, _ in ranked[:limit])
+
+
+def _content(tokenizer_json: str) -> object:
+    """A tokenizer's JSON with its floats rounded to 12 significant digits: the Unigram scores do not
+    survive HF tokenizers' save/load round trip to the last bit, though the tokenizer is the same."""
+
+    def rounded(value: object) -> object:
+        if isinstance(value, float):
+            return float(f"{value:.12g}")
+        if isinstance(value, list):
+            return [rounded(v) for v in value]
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        return value
+
+    return rounded(json.loads(tokenizer_json))
 
 
 def train_vocab(texts: Iterable[str], vocab_size: int, model: str = "bpe") -> SubwordVocab:
