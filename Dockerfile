@@ -19,8 +19,9 @@ ENV PATH=/opt/venv/bin:$PATH
 
 WORKDIR /workspace/aihub_bench
 # the package first, so that editing docs or scripts does not re-install PyTorch
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY aihub_bench ./aihub_bench
+COPY configs ./configs
 COPY train.py eval.py ./
 # the README's install (the PyPI torch wheel carries its own CUDA runtime)
 RUN pip install -e .

@@ -9,7 +9,7 @@ from aihub_bench.overrides import quote_argv
 from aihub_bench.pipeline import run
 
 
-@hydra.main(version_base="1.3", config_path="configs", config_name="train")
+@hydra.main(version_base="1.3", config_path="pkg://aihub_bench.configs", config_name="train")
 def _main(cfg: DictConfig) -> float | None:
     metrics = run(cfg)
     monitor = cfg.get("optimized_metric")

@@ -21,9 +21,12 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+import aihub_bench.configs
 from aihub_bench.overrides import quote_non_ascii
 from aihub_bench.pipeline import run
 
+# the top-level configs/ of a checkout, or aihub_bench/configs of an installed wheel (setup.py)
+CONFIGS = Path(aihub_bench.configs.__file__).resolve().parent
 SMOKE_RUNS_ENV = "AIHUB_SMOKE_RUNS"
 # keys that name where a run lives or how it is labelled, not what it computes
 UNCOMPARED_KEYS = ("paths", "tags", "expected")

@@ -18,10 +18,9 @@ import aihub_bench
 import aihub_bench.tasks
 from aihub_bench.fit import build_task
 from aihub_bench.tasks.base import FamilyTask, TaskFamily, family_of_class
-from tests.conftest import compose_config
+from tests.conftest import CONFIGS, compose_config
 
 PACKAGE = Path(aihub_bench.__file__).resolve().parent
-CONFIGS = PACKAGE / "configs"
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 
 

@@ -20,13 +20,11 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-import aihub_bench.configs
 import aihub_bench.datasets
 from aihub_bench.datasets.registry import DATASETS, spec, specs, twin_params
 from aihub_bench.errors import BadInputError, ErrorPolicy
-from tests.conftest import compose_config
+from tests.conftest import CONFIGS, compose_config
 
-CONFIGS = Path(aihub_bench.configs.__file__).parent
 CONFIG_NAMES = [pytest.param(s.name, config, id=config) for s in specs() for config in s.configs]
 # keys of a config's ``synthetic:`` block that are not the twin writer's arguments
 NOT_WRITER_KEYS = {"_target_", "_partial_", "name", "cache_dir"}

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+import aihub_bench.configs
 from aihub_bench.datasets.nmt_corpus import (
     DOMAINS,
     META_COLUMNS,
@@ -360,7 +361,7 @@ def test_the_dataset_config_exposes_allow_outside_links() -> None:
 
     from omegaconf import OmegaConf
 
-    config = Path(nmt_reader.__file__).parents[2] / "configs" / "dataset" / "nmt_corpus.yaml"
+    config = Path(aihub_bench.configs.__file__).parent / "dataset" / "nmt_corpus.yaml"
     reader_cfg = OmegaConf.load(config).reader
     assert reader_cfg.allow_outside_links is False
     assert "allow_outside_links" in inspect.signature(read_nmt_corpus).parameters

@@ -15,13 +15,13 @@ from omegaconf import OmegaConf
 from openpyxl import load_workbook
 from PIL import Image
 
-import aihub_bench
+import aihub_bench.configs
 from aihub_bench.datasets.fundus import read_fundus, write_synthetic_fundus
 from aihub_bench.errors import ErrorPolicy
 from bad_input.common import Fault, Outcome
 
 DATASET = "fundus"
-CONFIG = Path(aihub_bench.__file__).parent / "configs" / "dataset" / "fundus.yaml"
+CONFIG = Path(aihub_bench.configs.__file__).parent / "dataset" / "fundus.yaml"
 # 4 normal and 3 glaucoma persons, both eyes each: 14 images of the default task
 TWIN = {
     "per_class": {"General_Normal": 4, "General_Glaucoma": 3},

@@ -18,12 +18,13 @@ from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGBaseline8Bit
 
+import aihub_bench.configs
 from aihub_bench.datasets.mammography import read_mammography, write_synthetic_mammography
 from aihub_bench.errors import ErrorPolicy
 from bad_input.common import Fault, Outcome
 
 DATASET = "mammography"
-CONFIG = Path(__file__).resolve().parents[2] / "aihub_bench/configs/dataset/mammography.yaml"
+CONFIG = Path(aihub_bench.configs.__file__).parent / "dataset" / "mammography.yaml"
 PATIENTS = {"malignant": 2, "benign": 1, "normal": 2}
 PLAIN = "20002/20002_RCC.dcm"  # Explicit VR Little Endian, MONOCHROME2, no window
 LESION_JSON = "00001/00001.json"  # a malignant patient: has lesion polygons

@@ -16,13 +16,13 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-import aihub_bench
+import aihub_bench.configs
 from aihub_bench.datasets.xray import read_xray, write_synthetic_xray
 from aihub_bench.errors import ErrorPolicy
 from bad_input.common import Fault, Outcome
 
 DATASET = "xray"
-CONFIG = Path(aihub_bench.__file__).parent / "configs" / "dataset" / "xray.yaml"
+CONFIG = Path(aihub_bench.configs.__file__).parent / "dataset" / "xray.yaml"
 TWIN = {
     "classes": ["Knife", "Laptop"],
     "makers": ["Astrophysics", "Smith"],

@@ -1,1 +1,0 @@
-"""Hydra configs (a package so that installed copies find them)."""
