@@ -29,4 +29,4 @@ COPY scripts ./scripts
 COPY docs ./docs
 
 ENTRYPOINT ["python", "train.py"]
-CMD ["experiment=xray_synthetic_cpu", "trainer=gpu"]
+CMD ["experiment=xray_maskrcnn", "trainer=gpu"]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 
-def if_synthetic(root: Any, synthetic_value: Any, real_value: Any) -> Any:
-    """``${if_synthetic:${dataset.root},A,B}``: A on the synthetic twin (no root given), else B."""
+def if_synthetic(synthetic_value: Any, real_value: Any, *, _root_: DictConfig) -> Any:
+    """``${if_synthetic:TWIN,REAL}``: TWIN on the synthetic twin (no ``dataset.root`` given), else REAL.
+
+    The one way configs say what differs between the twin (CPU minutes) and the real release (the
+    builders' schedule): an override of the key itself (``trainer.max_epochs=3``) still wins.
+    """
+    root = OmegaConf.select(_root_, "dataset.root", default=None)
     return synthetic_value if root in (None, "", "null", "None") else real_value
 
 

@@ -191,6 +191,36 @@ def test_synthetic_default_sizes_the_model_input_to_the_twin(tmp_path: Path) -> 
     assert cfg.dataset.input_min_size == cfg.dataset.synthetic.image_size == 320
 
 
+def test_one_experiment_holds_the_twin_and_the_real_schedule(tmp_path: Path) -> None:
+    """``${if_synthetic:TWIN,REAL}`` reads ``dataset.root``; an override of the key itself still wins."""
+    twin = compose_config(["experiment=xray_maskrcnn"], tmp_path / "a", tmp_path)
+    real = compose_config(["experiment=xray_maskrcnn", "dataset.root=/data/xray"], tmp_path / "b", tmp_path)
+    assert (twin.trainer.max_epochs, twin.model.net.backbone, twin.model.net.v2) == (8, "small", False)
+    assert (real.trainer.max_epochs, real.model.net.backbone, real.model.net.v2) == (26, "resnet50", True)
+    assert (twin.dataset.input_min_size, real.dataset.input_min_size) == (192, 800)  # dataset config too
+    pinned = compose_config(
+        ["experiment=xray_maskrcnn", "dataset.root=/data/xray", "trainer.max_epochs=3"],
+        tmp_path / "c",
+        tmp_path,
+    )
+    assert pinned.trainer.max_epochs == 3 and pinned.model.net.backbone == "resnet50"
+
+
+def test_no_experiment_is_a_twin_only_copy() -> None:
+    """Twin and real schedules share one file; near-copies inherit a base in experiment/base/, which is
+    not an experiment itself and serves at least two."""
+    assert not [e for e in EXPERIMENTS if "synthetic" in e], EXPERIMENTS
+    texts = {e: (CONFIGS / "experiment" / f"{e}.yaml").read_text() for e in EXPERIMENTS}
+    bases = sorted(p.stem for p in (CONFIGS / "experiment" / "base").glob("*.yaml"))
+    assert "fundus_wide_10fold" in bases
+    for base in bases:
+        users = [e for e, text in texts.items() if f"- base/{base}\n" in text]
+        assert len(users) >= 2, (base, users)
+    assert {e for e, t in texts.items() if "- base/fundus_wide_10fold" in t} == {
+        f"fundus_wide_{d}_10fold" for d in ("amd", "dmr", "rvo")
+    }
+
+
 @pytest.mark.parametrize(("model", "mode"), [("simplebaseline", "topdown"), ("keypointrcnn", "image")])
 def test_human_motion_models_pick_their_data_mode(model: str, mode: str, tmp_path: Path) -> None:
     cfg = compose_config(

@@ -51,7 +51,7 @@ def test_a_wheel_installed_elsewhere_finds_its_configs(tmp_path: Path) -> None:
     assert Path(where.strip()).is_relative_to(site), where
 
     job = _run(
-        [sys.executable, "-m", "aihub_bench.train", "--cfg", "job", "experiment=xray_synthetic_cpu"],
+        [sys.executable, "-m", "aihub_bench.train", "--cfg", "job", "experiment=xray_maskrcnn"],
         elsewhere,
         env,
     )

@@ -95,7 +95,7 @@ def runs_root(tmp_path: Path) -> Path:
         root / "xray",
         "detection.DetectionTask",
         {"test/bbox_mAP": 0.5278, "test/bbox_mAP_50": 0.8464, "test/bbox_mAP/Gun": 0.1, "val/bbox_mAP": 0.9},
-        ["experiment=xray_synthetic_cpu", "hydra.run.dir=/tmp/x", "callbacks.rich_progress_bar=null"],
+        ["experiment=xray_maskrcnn", "hydra.run.dir=/tmp/x", "callbacks.rich_progress_bar=null"],
         minutes=5.1,
     )
     cv = make_run(
@@ -268,7 +268,7 @@ def test_tables_per_family(runs_root: Path) -> None:
 
     header, rows = family_table("detection", runs)
     assert header == ["experiment", "run", "bbox mAP", "mAP@50", "time"]  # no segm: no run has it
-    assert rows == [["xray_synthetic_cpu", "xray", "0.528", "0.846", "5.1 min"]]
+    assert rows == [["xray_maskrcnn", "xray", "0.528", "0.846", "5.1 min"]]
 
     header, rows = family_table("classification", runs)
     assert header == ["experiment", "run", "AUC", "AUC 95% CI", "sensitivity", "specificity", "folds"]
