@@ -33,13 +33,13 @@ def _hydra_entry(main: Callable[[], object], prog: str, overrides: Sequence[str]
 
 
 def _image_size(text: str) -> int | tuple[int, int]:
-    """``256`` (square) or ``256x192`` (width x height)."""
+    """``256`` (square) or ``192x256`` (height x width, the order of ``synthetic.image_size``)."""
     try:
         parts = [int(p) for p in text.lower().split("x")]
     except ValueError:
         parts = []
     if len(parts) not in (1, 2) or min(parts) <= 0:
-        raise argparse.ArgumentTypeError(f"image size must look like 320 or 256x192, got {text!r}")
+        raise argparse.ArgumentTypeError(f"image size must look like 320 or 192x256 (HxW), got {text!r}")
     return parts[0] if len(parts) == 1 else (parts[0], parts[1])
 
 
@@ -240,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--image-size",
         type=_image_size,
         default=None,
-        help="320 or WxH (default: the twin size of the dataset's config, listed below)",
+        help="320 or HxW, height x width as in the configs' [height, width] (default: the twin size "
+        "of the dataset's config, listed below)",
     )
     synth.add_argument(
         "--classes",

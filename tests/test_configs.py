@@ -55,7 +55,7 @@ def _translation_at_real_size(cfg: DictConfig) -> None:
 
 
 def _keypoints_at_real_size(cfg: DictConfig) -> None:
-    assert list(cfg.dataset.input_size) == [192, 256] and cfg.model.net.backbone == "resnet50"
+    assert list(cfg.dataset.input_size) == [256, 192] and cfg.model.net.backbone == "resnet50"  # [h, w]
     assert cfg.dataset.val_sample == 200000  # as the builders validated
     assert cfg.callbacks.model_checkpoint.monitor == "val/PCK@0.2"
 
@@ -189,6 +189,13 @@ def test_compressed_mammography_differs_only_by_jpeg_quality(tmp_path: Path) -> 
 def test_synthetic_default_sizes_the_model_input_to_the_twin(tmp_path: Path) -> None:
     cfg = compose_config([], tmp_path / "run", tmp_path)
     assert cfg.dataset.input_min_size == cfg.dataset.synthetic.image_size == 320
+
+
+def test_a_non_square_twin_sizes_the_model_input_by_height_and_width(tmp_path: Path) -> None:
+    """``synthetic.image_size`` is [height, width]: the shorter side (height) is the min size."""
+    cfg = compose_config(["dataset=korean_objects"], tmp_path / "run", tmp_path)
+    assert list(cfg.dataset.synthetic.image_size) == [192, 256]
+    assert (cfg.dataset.input_min_size, cfg.dataset.input_max_size) == (192, 256)
 
 
 def test_one_experiment_holds_the_twin_and_the_real_schedule(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def test_box_is_widened_to_the_input_aspect_and_padded() -> None:
 @pytest.mark.parametrize("rotation", [0.0, 25.0])
 def test_crop_maps_the_box_onto_the_input_and_back(rotation: float) -> None:
     center, size = np.array([50.0, 40.0]), np.array([30.0, 40.0])
-    matrix = crop_transform(center, size, (48, 64), rotation)
+    matrix = crop_transform(center, size, (64, 48), rotation)  # 64 high, 48 wide
     # the crop centre lands on the input's centre pixel, the box height spans the input height
     assert apply_affine(center, matrix) == pytest.approx([23.5, 31.5])
     if rotation == 0:
@@ -42,9 +42,9 @@ def test_crop_maps_the_box_onto_the_input_and_back(rotation: float) -> None:
 
 def test_heatmap_round_trip_is_subpixel() -> None:
     rng = np.random.default_rng(1)
-    joints = rng.uniform(2, 10, (16, 2))  # heatmap space of a 12 x 16 map
-    heatmaps, weights = encode_heatmaps(joints, np.ones(16), (12, 16), sigma=2.0)
-    assert weights.tolist() == [1.0] * 16
+    joints = rng.uniform(2, 10, (16, 2))  # heatmap space of a map 16 high, 12 wide
+    heatmaps, weights = encode_heatmaps(joints, np.ones(16), (16, 12), sigma=2.0)
+    assert heatmaps.shape == (16, 16, 12) and weights.tolist() == [1.0] * 16  # (J, height, width)
     coords, scores = decode_heatmaps(torch.from_numpy(heatmaps)[None])
     assert np.abs(coords[0].numpy() - joints).max() < 0.5
     assert scores.min() > 0.8
@@ -52,8 +52,8 @@ def test_heatmap_round_trip_is_subpixel() -> None:
 
 def test_joints_outside_the_heatmap_or_unlabelled_get_no_weight() -> None:
     joints = np.array([[5.0, 5.0], [20.0, 5.0], [5.0, 5.0]])
-    heatmaps, weights = encode_heatmaps(joints, np.array([1.0, 1.0, 0.0]), (12, 16), sigma=2.0)
-    assert weights.tolist() == [1.0, 0.0, 0.0]
+    heatmaps, weights = encode_heatmaps(joints, np.array([1.0, 1.0, 0.0]), (16, 12), sigma=2.0)
+    assert weights.tolist() == [1.0, 0.0, 0.0]  # x = 20 lies beyond the 12 columns
     assert heatmaps[1].max() == 0 and heatmaps[2].max() == 0 and heatmaps[0].max() == pytest.approx(1.0)
 
 
@@ -69,7 +69,7 @@ def test_flipped_heatmaps_match_the_flipped_encoding_exactly() -> None:
     flipped_in = joints_in.copy()
     flipped_in[:, 0] = width_in - 1 - flipped_in[:, 0]
     flipped_in[[0, 1]] = flipped_in[[1, 0]]
-    size = (width_in // stride, 16)
+    size = (16, width_in // stride)  # (height, width)
     original, _ = encode_heatmaps(to_heatmap_coords(joints_in, stride), np.ones(3), size, 2.0)
     of_flipped, _ = encode_heatmaps(to_heatmap_coords(flipped_in, stride), np.ones(3), size, 2.0)
     restored = flip_heatmaps(torch.from_numpy(of_flipped)[None], FLIP_PAIRS)[0].numpy()

@@ -32,7 +32,7 @@ SMALL = {
     "takes_per_scenario": 2,
     "cameras": 3,
     "frames_per_clip": 4,
-    "image_size": (96, 72),
+    "image_size": (72, 96),  # [height, width]
     "with_3d_fraction": 0.25,
 }
 TINY = {
@@ -128,7 +128,7 @@ def test_layout_matches_the_release(twin: Path) -> None:
 
 
 def test_2d_json_schema(twin: Path) -> None:
-    w, h = SMALL["image_size"]
+    h, w = SMALL["image_size"]
     for action, scenario, _, clip in _clips(SMALL):
         doc = _load_2d(twin, scenario, clip)
         assert set(doc) == {"images", "annotations"}
@@ -151,7 +151,7 @@ def test_2d_json_schema(twin: Path) -> None:
 
 
 def test_flags_and_boxes(twin: Path) -> None:
-    w, h = SMALL["image_size"]
+    h, w = SMALL["image_size"]
     counts = np.zeros(3, int)
     for _, scenario, _, clip in _clips(SMALL):
         for an in _load_2d(twin, scenario, clip)["annotations"]:
@@ -214,7 +214,7 @@ def test_cameras_film_the_same_3d_pose(twin: Path) -> None:
 
 
 def test_videos_match_the_frames(twin: Path) -> None:
-    w, h = SMALL["image_size"]
+    h, w = SMALL["image_size"]
     n, step = SMALL["frames_per_clip"], 6 // 3
     matched, shifted = [], []
     for action, scenario, _, clip in _clips(SMALL)[::5]:
@@ -272,8 +272,8 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
         {"video_fps": 0},
         {"with_3d_fraction": 1.5},
         {"write_frames": False, "write_videos": False},
-        {"image_size": (32, 64)},
-        {"image_size": (97, 72)},
+        {"image_size": (64, 32)},
+        {"image_size": (72, 97)},
         {"seed": -1},
     ],
 )

@@ -15,7 +15,7 @@ from aihub_bench.datasets.human_motion import mpii16_skeleton, read_human_motion
 from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.tasks.keypoints import HeatmapPoseTask
 
-TWIN = {"takes_per_scenario": 3, "cameras": 3, "frames_per_clip": 3, "image_size": (128, 96)}
+TWIN = {"takes_per_scenario": 3, "cameras": 3, "frames_per_clip": 3, "image_size": (96, 128)}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def twin_root(synth_cache: Path) -> Path:
 def _datamodule(root: Path, tmp_path: Path, **kwargs) -> KeypointDataModule:
     reader = partial(read_human_motion, frame_cache_dir=tmp_path / "frames")
     dm = KeypointDataModule(
-        reader, mpii16_skeleton(), root=str(root), input_size=(64, 96), batch_size=4, **kwargs
+        reader, mpii16_skeleton(), root=str(root), input_size=(96, 64), batch_size=4, **kwargs
     )
     dm.setup()
     return dm
@@ -84,7 +84,7 @@ def test_topdown_items_have_the_model_shapes(twin_root: Path, tmp_path: Path) ->
         twin_root, tmp_path, augment={"hflip": 0.5, "scale": 0.2, "rotation": 20, "rotation_p": 0.5}
     )
     batch = next(iter(dm.train_dataloader()))
-    assert batch["image"].shape == (4, 3, 96, 64)
+    assert batch["image"].shape == (4, 3, 96, 64)  # input_size is [height, width]
     assert batch["heatmap"].shape == (4, 16, 24, 16) and batch["weight"].shape == (4, 16)
     assert batch["inverse"].shape == (4, 2, 3) and batch["keypoints"].shape == (4, 16, 3)
 

@@ -371,7 +371,7 @@ def test_region_json_codec_round_trip(tmp_path: Path) -> None:
 
 def test_synthetic_twin_reads_back_exactly(tmp_path: Path) -> None:
     root = write_synthetic_korean_objects(
-        tmp_path / "twin", classes_per_domain=2, shoots_per_class=2, images_per_shoot=2, image_size=(96, 72)
+        tmp_path / "twin", classes_per_domain=2, shoots_per_class=2, images_per_shoot=2, image_size=(72, 96)
     )
     policy = ErrorPolicy("raise")
     samples = read_korean_objects(root, policy=policy, verify_images="full")
@@ -403,7 +403,7 @@ def test_region_json_codec_refuses_hostile_numbers_naming_the_file(tmp_path: Pat
 
 def _twin(tmp_path: Path) -> Path:
     return write_synthetic_korean_objects(
-        tmp_path / "twin", classes_per_domain=1, shoots_per_class=2, images_per_shoot=2, image_size=(96, 72)
+        tmp_path / "twin", classes_per_domain=1, shoots_per_class=2, images_per_shoot=2, image_size=(72, 96)
     )
 
 

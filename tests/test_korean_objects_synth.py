@@ -25,7 +25,7 @@ from aihub_bench.datasets.korean_objects.synth import (
 from aihub_bench.datasets.registry import ensure_twin
 from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
 
-SMALL = {"classes_per_domain": 2, "shoots_per_class": 2, "images_per_shoot": 3, "image_size": (128, 96)}
+SMALL = {"classes_per_domain": 2, "shoots_per_class": 2, "images_per_shoot": 3, "image_size": (96, 128)}
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -117,6 +117,7 @@ def test_annotations(twin: Path) -> None:
         ann = read_region_json(path)
         folder = parse_class_folder(path.parent.name)
         with Image.open(path.with_suffix(".jpg")) as im:
+            # image_size is [height, width]; PIL's size and the JSON's imsize are [width, height]
             assert im.format == "JPEG" and list(im.size) == ann.imsize == [128, 96]
         assert ann.identifier == path.stem and ann.extra == {"version": "1.0"}
         assert ann.regions
@@ -180,7 +181,7 @@ def test_ensure_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(korean_objects, "SPEC", dataclasses.replace(korean_objects.SPEC, writer=fail))
     # English names and a list size normalise to the same parameters
     assert (
-        ensure_twin("korean_objects", tmp_path, **{**kw, "domains": ["products"], "image_size": [128, 96]})
+        ensure_twin("korean_objects", tmp_path, **{**kw, "domains": ["products"], "image_size": [96, 128]})
         == first
     )
     assert _files(first) == before

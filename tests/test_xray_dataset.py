@@ -238,11 +238,11 @@ def test_other_seed_gives_other_images(root, tmp_path):
 
 
 def test_default_class_list_and_rectangular_size(tmp_path):
-    out = write_synthetic_xray(tmp_path / "d", makers=["Smith"], images_per_subset=1, image_size=(80, 64))
+    out = write_synthetic_xray(tmp_path / "d", makers=["Smith"], images_per_subset=1, image_size=(64, 80))
     got = read_xray(out)
     assert len(got) == 10 * len(SUBSETS)
     assert len({s.meta["class_folder"] for s in got}) == 10
-    assert {(s.width, s.height) for s in got} == {(80, 64)}
+    assert {(s.height, s.width) for s in got} == {(64, 80)}  # image_size is [height, width]
 
 
 def test_ensure_synthetic_generates_once_then_reuses(tmp_path, monkeypatch):

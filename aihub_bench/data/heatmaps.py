@@ -4,6 +4,9 @@ Coordinates follow the pixel-centre convention throughout: pixel ``i`` covers ``
 so a heatmap at ``stride`` s maps input pixel ``p`` to ``(p + 0.5) / s - 0.5``, and a horizontal flip
 maps ``x`` to ``W - 1 - x`` on the input and ``u`` to ``Wh - 1 - u`` on the heatmap exactly (the
 flip test needs no shift).
+
+Image and heatmap sizes are ``(height, width)`` (the project's one axis order, as in PyTorch); points
+and a crop's extent are ``(x, y)`` / ``(w, h)``, as OpenCV takes them.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import torch
 
 
 def box_to_center_scale(box: Sequence[float], aspect: float, padding: float) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and ``(w, h)`` of the crop around an xyxy ``box``: padded, widened to ``aspect`` = w / h."""
+    """Centre ``(x, y)`` and extent ``(w, h)`` of the crop around an xyxy ``box``: padded, widened to
+    ``aspect`` = w / h."""
     x1, y1, x2, y2 = (float(v) for v in box)
     center = np.array([(x1 + x2) / 2, (y1 + y2) / 2], dtype=np.float32)
     w, h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
@@ -30,8 +34,9 @@ def box_to_center_scale(box: Sequence[float], aspect: float, padding: float) -> 
 def crop_transform(
     center: np.ndarray, size: np.ndarray, output_size: tuple[int, int], rotation: float = 0.0
 ) -> np.ndarray:
-    """The 2x3 affine matrix taking the ``size`` crop at ``center`` (rotated by degrees) to ``(W, H)``."""
-    out_w, out_h = output_size
+    """The 2x3 affine matrix taking the ``size`` (w, h) crop at ``center`` (rotated by degrees) to an
+    ``output_size`` = ``(height, width)`` image."""
+    out_h, out_w = output_size
     theta = np.deg2rad(rotation)
     cos, sin = np.cos(theta), np.sin(theta)
 
@@ -72,12 +77,13 @@ def from_heatmap_coords(points: np.ndarray, stride: int) -> np.ndarray:
 def encode_heatmaps(
     joints: np.ndarray, weights: np.ndarray, heatmap_size: tuple[int, int], sigma: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian heatmaps ``(J, Hh, Wh)`` around heatmap-space ``joints (J, 2)``.
+    """Gaussian heatmaps ``(J, Hh, Wh)`` around heatmap-space ``joints (J, 2)``; ``heatmap_size`` is
+    ``(Hh, Wh)``.
 
     A joint whose Gaussian centre lies outside the heatmap gets weight 0 (nothing to supervise);
     the returned weights are the input ones with those zeroed.
     """
-    width, height = heatmap_size
+    height, width = heatmap_size
     num_joints = len(joints)
     heatmaps = np.zeros((num_joints, height, width), dtype=np.float32)
     weights = np.asarray(weights, dtype=np.float32).copy()

@@ -76,7 +76,7 @@ class TopDownDataset(Dataset):
     ) -> None:
         self.instances = list(instances)
         self.skeleton = skeleton
-        self.input_size = input_size  # (W, H)
+        self.input_size = input_size  # (height, width)
         self.stride = heatmap_stride
         self.heatmap_size = (input_size[0] // heatmap_stride, input_size[1] // heatmap_stride)
         self.sigma = sigma
@@ -103,19 +103,18 @@ class TopDownDataset(Dataset):
         sample, person = self.instances[i]
         image = load_rgb(sample.image_path, (sample.width, sample.height))
         keypoints = sample.keypoints[person]
-        center, size = box_to_center_scale(
-            sample.boxes[person], self.input_size[0] / self.input_size[1], self.padding
-        )
+        height, width = self.input_size
+        center, size = box_to_center_scale(sample.boxes[person], width / height, self.padding)
         scale, rotation, flip = self._jitter() if self.augment else (1.0, 0.0, False)
         matrix = crop_transform(center, size * scale, self.input_size, rotation)
         crop = cv2.warpAffine(
-            image, matrix, self.input_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+            image, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
         )
         joints = apply_affine(keypoints[:, :2], matrix)
         weights = supervised(keypoints[:, 2], self.visible_only)
         if flip:
             crop = crop[:, ::-1]
-            joints[:, 0] = self.input_size[0] - 1 - joints[:, 0]
+            joints[:, 0] = width - 1 - joints[:, 0]
             joints, weights = (
                 swap_joints(joints, self.skeleton.flip_pairs),
                 swap_joints(weights, self.skeleton.flip_pairs),
@@ -199,7 +198,7 @@ class KeypointDataModule(SplitDataModule):
         mode: str = "topdown",
         split: dict[str, Any] | None = None,
         val_sample: int | None = None,
-        input_size: Sequence[int] = (192, 256),
+        input_size: Sequence[int] = (256, 192),
         heatmap_stride: int = 4,
         sigma: float = 2.0,
         bbox_padding: float = 1.25,
@@ -213,10 +212,11 @@ class KeypointDataModule(SplitDataModule):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"dataset.mode must be one of {MODES}, got {mode!r}")
-        width, height = (int(v) for v in input_size)
-        if width % heatmap_stride or height % heatmap_stride:
+        height, width = (int(v) for v in input_size)
+        if height % heatmap_stride or width % heatmap_stride:
             raise ValueError(
-                f"dataset.input_size {width}x{height} must be divisible by heatmap_stride={heatmap_stride}"
+                f"dataset.input_size [{height}, {width}] ([height, width]) must be divisible by "
+                f"heatmap_stride={heatmap_stride}"
             )
         self.reader, self.skeleton, self.synthetic, self.root, self.name = (
             reader,
@@ -235,7 +235,7 @@ class KeypointDataModule(SplitDataModule):
         }
         self.split_cfg.update(split or {})
         self.val_sample = val_sample
-        self.input_size = (width, height)
+        self.input_size = (height, width)
         self.heatmap_stride, self.sigma, self.bbox_padding = heatmap_stride, sigma, bbox_padding
         self.visible_only = visible_only
         self.batch_size = batch_size

@@ -44,11 +44,12 @@ def ensure_generated(
 
 
 def image_size_pair(image_size: int | Sequence[int], minimum: int) -> tuple[int, int]:
-    """``(width, height)`` from a side or a pair; smaller than ``minimum`` px is a ValueError."""
-    w, h = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    if min(w, h) < minimum:
-        raise ValueError(f"image_size must be at least {minimum} px, got {image_size!r}")
-    return int(w), int(h)
+    """``(height, width)`` from a side or a ``[height, width]`` pair (the project's one axis order,
+    as in PyTorch); smaller than ``minimum`` px is a ValueError."""
+    h, w = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if min(h, w) < minimum:
+        raise ValueError(f"image_size must be [height, width] of at least {minimum} px, got {image_size!r}")
+    return int(h), int(w)
 
 
 def release_shares(counts: Mapping[str, int], total: int) -> dict[str, int]:

@@ -26,7 +26,7 @@ def write_twin(root: Path) -> None:
         classes_per_domain=2,
         shoots_per_class=2,
         images_per_shoot=IMAGES_PER_FOLDER,
-        image_size=(96, 72),
+        image_size=(72, 96),  # [height, width]: imsize [96, 72] in the JSON
     )
 
 

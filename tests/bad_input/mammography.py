@@ -31,8 +31,8 @@ LESION_JSON = "00001/00001.json"  # a malignant patient: has lesion polygons
 
 
 def write_twin(root: Path) -> None:
-    """Five patients, 64 x 80 px views, a quarter of them compressed (RLE, JPEG 2000)."""
-    write_synthetic_mammography(root, patients=PATIENTS, image_size=(64, 80), seed=0)
+    """Five patients, views 80 px high and 64 wide, a quarter of them compressed (RLE, JPEG 2000)."""
+    write_synthetic_mammography(root, patients=PATIENTS, image_size=(80, 64), seed=0)
 
 
 def _reader_options() -> dict[str, Any]:

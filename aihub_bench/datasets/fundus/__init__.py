@@ -26,7 +26,7 @@ FULL_TWIN: dict[str, Any] = {
         "Wide_RVO": 30,
     },
     "both_eyes_fraction": 0.5,
-    "image_size": [192, 192],
+    "image_size": [192, 192],  # [height, width]
     "seed": 0,
 }
 

@@ -498,12 +498,12 @@ def write_synthetic_fundus(
     """Write a synthetic fundus dataset in the assumed real layout under ``root`` and return it.
 
     ``per_class``: ``"<kind>_<code>"`` -> number of persons (default ``DEFAULT_PER_CLASS``); about
-    ``both_eyes_fraction`` of them get both eyes, the others one. ``image_size``: ``(width, height)``
+    ``both_eyes_fraction`` of them get both eyes, the others one. ``image_size``: ``[height, width]``
     of general images (wide ones are ``WIDE_ASPECT`` times wider). Same arguments, same bytes.
     """
     counts = _resolve_per_class(per_class)
     _check(both_eyes_fraction, seed)
-    width, height = image_size_pair(image_size, 64)
+    height, width = image_size_pair(image_size, 64)
     root = Path(root)
     rows = []
     for class_index, (kind, code) in enumerate(CLASSES):

@@ -32,7 +32,7 @@ FULL_TWIN: dict[str, Any] = {
     "takes_per_scenario": 6,
     "cameras": 4,
     "frames_per_clip": 8,
-    "image_size": [192, 144],
+    "image_size": [144, 192],  # [height, width]
     "video_fps": 6,
     "with_3d_fraction": 0.1,
     "write_frames": True,
@@ -47,7 +47,7 @@ SPEC = DatasetSpec(
     writer=write_synthetic_human_motion,
     version=GENERATOR_VERSION,
     full=FULL_TWIN,
-    smoke={**FULL_TWIN, "takes_per_scenario": 3, "cameras": 2, "frames_per_clip": 4, "image_size": [128, 96]},
+    smoke={**FULL_TWIN, "takes_per_scenario": 3, "cameras": 2, "frames_per_clip": 4, "image_size": [96, 128]},
     smoke_samples=4 * 3 * 2 * 4,  # actions x takes x cameras x frames
     canonical=synth.canonical_params,
     cli_kwargs=synth.cli_kwargs,

@@ -578,7 +578,7 @@ class _Options:
     takes_per_scenario: int
     cameras: int
     frames_per_clip: int
-    size: tuple[int, int]
+    size: tuple[int, int]  # (width, height): PIL's, OpenCV's and the label JSON's order
     video_fps: int
     with_3d_fraction: float
     write_frames: bool
@@ -627,16 +627,16 @@ def _options(
         raise ValueError("at least one of write_frames and write_videos must be true")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    size = image_size_pair(image_size, 64)
-    if write_videos and (size[0] % 2 or size[1] % 2):
-        raise ValueError(f"image_size must be even for mp4 videos, got {size}")
+    height, width = image_size_pair(image_size, 64)
+    if write_videos and (height % 2 or width % 2):
+        raise ValueError(f"image_size must be even for mp4 videos, got [{height}, {width}]")
     return _Options(
         actions=acts,
         scenes_per_action=_positive_int("scenes_per_action", scenes_per_action, 99),
         takes_per_scenario=_positive_int("takes_per_scenario", takes_per_scenario, MAX_TAKES),
         cameras=_positive_int("cameras", cameras, MAX_CAMERAS),
         frames_per_clip=_positive_int("frames_per_clip", frames_per_clip, 9999),
-        size=size,
+        size=(width, height),
         video_fps=video_fps,
         with_3d_fraction=float(with_3d_fraction),
         write_frames=bool(write_frames),
@@ -789,7 +789,7 @@ def write_synthetic_human_motion(
     takes_per_scenario: int = 3,
     cameras: int = 4,
     frames_per_clip: int = 6,
-    image_size: int | Sequence[int] = (192, 144),
+    image_size: int | Sequence[int] = (144, 192),
     video_fps: int = 6,
     with_3d_fraction: float = 0.1,
     write_frames: bool = True,
@@ -799,7 +799,7 @@ def write_synthetic_human_motion(
     """Write a synthetic human-motion twin in the real layout under ``out_dir`` and return it.
 
     One take per ``(action, scene, take)``, filmed by ``cameras`` (<= 12) synchronised cameras for
-    ``frames_per_clip`` annotated frames at 3 fps; ``image_size`` is ``(width, height)``; videos run at
+    ``frames_per_clip`` annotated frames at 3 fps; ``image_size`` is ``[height, width]``; videos run at
     ``video_fps`` (a multiple of 3). About ``with_3d_fraction`` of the takes get a 3D file. Same
     arguments, same bytes.
     """
@@ -835,7 +835,7 @@ def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
         "takes_per_scenario": o.takes_per_scenario,
         "cameras": o.cameras,
         "frames_per_clip": o.frames_per_clip,
-        "image_size": list(o.size),
+        "image_size": [o.size[1], o.size[0]],  # [height, width]
         "video_fps": o.video_fps,
         "with_3d_fraction": o.with_3d_fraction,
         "write_frames": o.write_frames,

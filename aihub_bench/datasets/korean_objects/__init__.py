@@ -13,7 +13,7 @@ FULL_TWIN: dict[str, Any] = {
     "classes_per_domain": 4,
     "shoots_per_class": 10,
     "images_per_shoot": 3,
-    "image_size": [256, 192],
+    "image_size": [192, 256],  # [height, width]
     "swapped_fraction": 0.15,
     "seed": 0,
 }
@@ -25,7 +25,7 @@ SPEC = DatasetSpec(
     writer=write_synthetic_korean_objects,
     version=GENERATOR_VERSION,
     full=FULL_TWIN,
-    smoke={**FULL_TWIN, "classes_per_domain": 2, "images_per_shoot": 1, "image_size": [160, 120]},
+    smoke={**FULL_TWIN, "classes_per_domain": 2, "images_per_shoot": 1, "image_size": [120, 160]},
     smoke_samples=len(DOMAINS) * 2 * 10,  # domains x classes x shoots x 1 image
     canonical=synth.canonical_params,
     cli_kwargs=synth.cli_kwargs,

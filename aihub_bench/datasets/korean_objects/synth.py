@@ -404,7 +404,7 @@ def write_synthetic_korean_objects(
     classes_per_domain: int = 4,
     shoots_per_class: int = 3,
     images_per_shoot: int = 4,
-    image_size: int | Sequence[int] = (256, 192),
+    image_size: int | Sequence[int] = (192, 256),
     swapped_fraction: float = 0.15,
     seed: int = 0,
 ) -> Path:
@@ -413,9 +413,11 @@ def write_synthetic_korean_objects(
     ``domains``: Korean or English names (None: all three). The first ``classes_per_domain``
     catalog classes of each domain get ``shoots_per_class`` class folders of ``images_per_shoot``
     JPEGs, each with its region JSON; about ``swapped_fraction`` of the JSONs have one region with
-    swapped corners. ``image_size`` is a side or ``(width, height)``. Same arguments, same bytes.
+    swapped corners. ``image_size`` is a side or ``[height, width]``. Same arguments, same bytes.
     """
-    domains_, size = resolve_domains(domains), image_size_pair(image_size, 64)
+    domains_ = resolve_domains(domains)
+    height, width = image_size_pair(image_size, 64)
+    size = (width, height)  # PIL's order, and the region JSON's imsize
     _check_counts(classes_per_domain, shoots_per_class, images_per_shoot, swapped_fraction, seed)
     root = Path(out)
     for domain in domains_:

@@ -18,7 +18,7 @@ from aihub_bench.datasets.spec import DatasetMetadata, DatasetSpec
 
 FULL_TWIN: dict[str, Any] = {
     "patients": {"malignant": 40, "benign": 20, "normal": 60},
-    "image_size": [192, 240],
+    "image_size": [240, 192],  # [height, width]
     "monochrome1_fraction": 0.25,
     "compressed_fraction": 0.25,
     "seed": 0,
@@ -31,7 +31,7 @@ SPEC = DatasetSpec(
     writer=write_synthetic_mammography,
     version=GENERATOR_VERSION,
     full=FULL_TWIN,
-    smoke={**FULL_TWIN, "patients": {"malignant": 10, "benign": 5, "normal": 10}, "image_size": [96, 120]},
+    smoke={**FULL_TWIN, "patients": {"malignant": 10, "benign": 5, "normal": 10}, "image_size": [120, 96]},
     smoke_samples=25,  # one case per patient
     canonical=synth.canonical_params,
     cli_kwargs=synth.cli_kwargs,

@@ -328,7 +328,7 @@ def write_synthetic_mammography(
     root: str | Path,
     *,
     patients: Mapping[str, int] | None = None,
-    image_size: int | Sequence[int] = (160, 200),
+    image_size: int | Sequence[int] = (200, 160),
     monochrome1_fraction: float = 0.25,
     compressed_fraction: float = 0.25,
     seed: int = 0,
@@ -336,14 +336,15 @@ def write_synthetic_mammography(
     """Write a synthetic mammography dataset under ``root`` and return it.
 
     ``patients``: class -> number of patients (ids from each class range's first id).
-    ``image_size``: a side or ``(width, height)``, at least 48 px. About ``monochrome1_fraction``
+    ``image_size``: a side or ``[height, width]``, at least 48 px. About ``monochrome1_fraction``
     of the files are stored inverted (MONOCHROME1) and ``compressed_fraction`` compressed (RLE and
     JPEG 2000 Lossless, alternately).
     """
     counts = _check(
         DEFAULT_PATIENTS if patients is None else patients, monochrome1_fraction, compressed_fraction, seed
     )
-    size = image_size_pair(image_size, MIN_SIZE)
+    height, width = image_size_pair(image_size, MIN_SIZE)
+    size = (width, height)  # the renderer's (PIL's) order
     plan: list[_Patient] = []
     for name, count in counts.items():
         start = len(plan)

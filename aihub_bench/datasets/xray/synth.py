@@ -390,13 +390,11 @@ def write_synthetic_xray(
 
     ``classes``: None (ten diverse classes), ``"all"`` (all 39 shipped folders) or folder / clean
     names. ``images_per_subset`` counts per maker, class and subset; ``image_size`` is a side or
-    ``(width, height)``. The same arguments always give byte-identical files.
+    ``[height, width]``. The same arguments always give byte-identical files.
     """
-    folders, makers_, size = (
-        _resolve_classes(classes),
-        _resolve_makers(makers),
-        image_size_pair(image_size, 32),
-    )
+    folders, makers_ = _resolve_classes(classes), _resolve_makers(makers)
+    height, width = image_size_pair(image_size, 32)
+    size = (width, height)  # PIL's order, as the renderer and the label files take it
     if images_per_subset < 1:
         raise ValueError(f"images_per_subset must be >= 1, got {images_per_subset}")
     root = Path(out_dir)
