@@ -341,7 +341,7 @@ def test_a_folder_link_loop_is_walked_once(ds: Path) -> None:
     n = len(read_fundus(ds, ErrorPolicy("raise")))
     (ds / "General" / "again").symlink_to(ds, target_is_directory=True)
     policy = ErrorPolicy("raise")
-    assert len(read_fundus(ds, policy)) == n and policy.stats["ignored_repeated_folders"] == 1
+    assert len(read_fundus(ds, policy)) == n and policy.stats["folders_linked_twice"] == 1
 
 
 # ------------------------------------------------------------------------------------------ twin

@@ -466,7 +466,7 @@ def test_links_outside_the_root_are_followed_only_when_allowed(ds: Path, tmp_pat
     (ds / "10001/10001_RCC.dcm").symlink_to(outside / "10001_RCC.dcm")
     cases, policy = _read(ds, "skip")
     assert {c.case_id for c in cases}.isdisjoint({"10001", "10002"}) and len(cases) == N_PATIENTS - 2
-    assert policy.counts == {"link_outside_root": 2} and policy.stats["folders_refused"] == 1
+    assert policy.counts == {"link_outside_root": 2} and policy.stats["folder_links_outside_root"] == 1
     cases, policy = _read(ds, allow_outside_links=True)
     assert len(cases) == N_PATIENTS and policy.skipped == 0
 
@@ -478,4 +478,4 @@ def test_folder_links_inside_the_root_are_walked_once(ds: Path) -> None:
     for allow in (False, True):
         cases, policy = _read(ds, allow_outside_links=allow)
         assert len(cases) == N_PATIENTS and policy.skipped == 0
-        assert policy.stats["folder_links_inside_root"] == 2
+        assert policy.stats["folder_links_inside_root"] == policy.stats["folders_linked_twice"] == 2

@@ -296,12 +296,33 @@ def test_no_annotation_files_is_a_configuration_error(tmp_path):
         read_xray(tmp_path, policy=ErrorPolicy("skip"))
 
 
-def test_verify_images_off_still_reports_missing_files(ds):
+def test_verify_images_header_and_none_still_report_missing_files(ds):
     _truncate_image(ds)
-    assert len(read_xray(ds, verify_images=False)) == N_IMAGES  # truncation goes unnoticed by design
+    with pytest.raises(BadInputError, match="unreadable image"):
+        read_xray(ds)  # full is the default: every pixel is decoded
+    for mode in ("header", "none"):  # truncation goes unnoticed by design
+        assert len(read_xray(ds, verify_images=mode)) == N_IMAGES
     name = _delete_image(ds)
-    with pytest.raises(BadInputError, match=f"{name}: image file not found"):
-        read_xray(ds, verify_images=False)
+    for mode in ("header", "none"):
+        with pytest.raises(BadInputError, match=f"{name}: image file not found"):
+            read_xray(ds, verify_images=mode)
+
+
+def test_verify_images_none_opens_no_image(ds):
+    _edit(lambda d, im, a: im.update(width=65))(ds)
+    with pytest.raises(BadInputError, match="image is 64x64 but annotation says 65x64"):
+        read_xray(ds, verify_images="header")
+    assert len(read_xray(ds, verify_images="none")) == N_IMAGES
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"), [(True, "use full instead of true"), (False, "header instead of false")]
+)
+def test_verify_images_as_a_bool_says_what_to_use_instead(ds, value, hint):
+    with pytest.raises(ValueError, match=hint):
+        read_xray(ds, verify_images=value)
+    with pytest.raises(ValueError, match=r"one of \['none', 'header', 'full'\], got 'fast'"):
+        read_xray(ds, verify_images="fast")
 
 
 # ---------------------------------------------------------------- bbox vs polygon, whole files, links
@@ -396,9 +417,14 @@ def test_lookup_by_name_does_not_walk_into_folders_linked_outside(ds, tmp_path):
     missing = next(e for e in report["examples"] if e["kind"] == "missing_image")
     assert image["file_name"] in missing["path"]
     assert re.search(r"not found anywhere.*not searched: 1 folder\(s\) linked outside", missing["reason"])
-    assert report["stats"]["folders_linked_outside_root"] == 1
+    assert report["stats"]["folder_links_outside_root"] == 1
     got = {s.meta["file_name"] for s in read_xray(ds, allow_outside_links=True)}
     assert image["file_name"] in got
+
+
+def test_an_annotation_glob_with_two_globstars_is_a_configuration_error(ds):
+    with pytest.raises(ValueError, match="use one '\\*\\*'"):
+        read_xray(ds, annotations="voc", voc_glob="Annotation/**/Pascal/**/*.xml")
 
 
 def test_voc_folder_linked_inside_or_allowed_is_read_not_skipped(ds, tmp_path):
@@ -411,6 +437,6 @@ def test_voc_folder_linked_inside_or_allowed_is_read_not_skipped(ds, tmp_path):
     (pascal / "Smith").unlink()
     (pascal / "Smith").symlink_to(tmp_path / "Smith_voc", target_is_directory=True)
     assert len(read_xray(ds, annotations="voc", allow_outside_links=True)) == N_IMAGES
-    with pytest.raises(BadInputError, match="annotation folder not read") as info:
+    with pytest.raises(BadInputError, match="none of the folder.s annotation files is read") as info:
         read_xray(ds, annotations="voc")
     assert info.value.kind == "link_outside_root"

@@ -170,7 +170,7 @@ def run_xray_to_voc(
     policy = ErrorPolicy("skip")
     polygons = read_xray(root, annotations="coco", policy=policy, **reader_kwargs)
     # the polygon read above already decoded every image; the VOC read only needs to pair files
-    voc_kwargs = {**reader_kwargs, "verify_images": False}
+    voc_kwargs = {**reader_kwargs, "verify_images": "header"}
     shipped = {s.group: s for s in read_xray(root, annotations="voc", policy=policy, **voc_kwargs)}
 
     report = InspectionReport()

@@ -10,11 +10,12 @@ Symbolic links leading outside the root (an image, a folder, the sheet) are refu
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from aihub_bench.datasets.fundus.layout import (
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.formats.xlsx import open_xlsx
 from aihub_bench.records import ClassificationCase
 
@@ -42,7 +44,6 @@ log = logging.getLogger(__name__)
 
 VERIFY_MODES = ("none", "header", "full")
 GROUP_KEYS = ("person", "image")
-_HIDDEN_DIRS = ("__MACOSX",)
 
 
 @dataclass
@@ -61,67 +62,28 @@ class _Sheet:
 
 
 @dataclass
-class _Walk:
-    """Finds image files under ``root``; symbolic links leading outside it are bad input."""
+class _Files:
+    """What the walk under the root found: image files and the other files (sheet candidates)."""
 
-    root: Path
-    policy: ErrorPolicy
-    allow_outside_links: bool
-    seen: set[str] = field(default_factory=set)  # real paths of walked folders (link loops)
+    images: list[Path] = field(default_factory=list)
+    others: list[Path] = field(default_factory=list)
 
-    def images(self) -> list[Path]:
-        """Image files, depth first in sorted order; hidden files and folders (``._x.jpg``) are counted."""
-        found: list[Path] = []
-        pending = [self.root]  # a stack, not recursion: release trees may nest deeply
-        while pending:
-            found.extend(self._folder(pending.pop(), pending))
-        return found
 
-    def _folder(self, folder: Path, pending: list[Path]) -> list[Path]:
-        """The folder's image files; its sub-folders go onto ``pending`` (first one on top)."""
-        real = os.path.realpath(folder)
-        if real in self.seen:  # a folder link to a folder already walked: its files are not new
-            self.policy.count("ignored_repeated_folders")
-            return []
-        self.seen.add(real)
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError as err:
-            self.policy.handle(BadInputError(folder, f"cannot list the folder: {err}", "unreadable_folder"))
-            return []
-        folders = [Path(e.path) for e in entries if e.is_dir() and self._is_visible_folder(e)]
-        pending.extend(reversed([f for f in folders if self._inside(f)]))
-        return [
-            Path(e.path)
-            for e in entries
-            if not e.is_dir() and self._is_image(e) and self._inside(Path(e.path))
-        ]
-
-    def _is_image(self, entry: os.DirEntry) -> bool:
-        if os.path.splitext(entry.name)[1].lower() not in IMAGE_SUFFIXES:
-            return False
-        if entry.name.startswith("."):
-            self.policy.count("ignored_hidden_files")
-            return False
-        return True
-
-    def _is_visible_folder(self, entry: os.DirEntry) -> bool:
-        if entry.name.startswith(".") or entry.name in _HIDDEN_DIRS:
-            self.policy.count("ignored_hidden_folders")
-            return False
-        return True
-
-    def _inside(self, path: Path) -> bool:
-        """Whether ``path`` stays inside the root with links resolved; if not, the error is handled."""
-        try:
-            check_inside(self.root, path, self.allow_outside_links)
-        except BadInputError as err:
-            # a folder's files are never listed (nothing outside the root is read), so the skip is
-            # counted once for the folder
-            what = "; none of the folder's images is read" if path.is_dir() else ""
-            self.policy.handle(BadInputError(err.path, err.reason + what, err.kind))
-            return False
-        return True
+def _walk(root: Path, policy: ErrorPolicy, allow_outside_links: bool) -> _Files:
+    """Image files depth first in sorted order (``walk_inside``); hidden ones (``._x.jpg``) are
+    counted, and a linked image leading outside the root is bad input."""
+    found = _Files()
+    walk = walk_inside(root, policy, allow_outside_links=allow_outside_links, contents="images")
+    for folder, _dirs, names in walk:
+        for name in names:
+            path = folder / name
+            if os.path.splitext(name)[1].lower() not in IMAGE_SUFFIXES:
+                found.others.append(path)
+            elif name.startswith("."):
+                policy.count("ignored_hidden_files")
+            elif file_inside(root, path, policy, allow_outside_links):
+                found.images.append(path)
+    return found
 
 
 def _parse_names(
@@ -149,8 +111,9 @@ def _verify(path: Path, mode: str) -> None:
 # ------------------------------------------------------------------------------------------ sheet
 
 
-def _find_sheet(root: Path, metadata_sheet: str | None) -> Path | None:
-    """The sheet named by a path (must exist) or the first sorted match of a glob under ``root``."""
+def _find_sheet(root: Path, metadata_sheet: str | None, walked: list[Path]) -> Path | None:
+    """The sheet named by a path (must exist) or the first sorted match of a glob under ``root``;
+    a glob without ``/`` that matches nothing at the top is matched against the ``walked`` files."""
     if metadata_sheet is None:
         return None
     if not any(ch in metadata_sheet for ch in "*?["):
@@ -158,16 +121,15 @@ def _find_sheet(root: Path, metadata_sheet: str | None) -> Path | None:
             if path.is_file():
                 return path
         raise FileNotFoundError(f"metadata sheet {metadata_sheet!r} not found (as given or under {root})")
-    matches = _glob(root, metadata_sheet, recursive=False)
+    matches = _sheets(p for p in root.glob(metadata_sheet) if p.is_file())
     if not matches and "/" not in metadata_sheet:  # the release may keep it in a sub-folder
-        matches = _glob(root, metadata_sheet, recursive=True)
+        matches = _sheets(p for p in walked if fnmatch.fnmatchcase(p.name, metadata_sheet))
     return matches[0] if matches else None
 
 
-def _glob(root: Path, pattern: str, recursive: bool) -> list[Path]:
-    hits = root.rglob(pattern) if recursive else root.glob(pattern)
+def _sheets(paths: Iterable[Path]) -> list[Path]:
     # "~$x.xlsx" is Excel's lock file, "._x.xlsx" macOS metadata: never the sheet
-    return sorted(p for p in hits if p.is_file() and not p.name.startswith(("~$", ".")))
+    return sorted(p for p in paths if not p.name.startswith(("~$", ".")))
 
 
 def _header_text(value: Any) -> str:
@@ -397,7 +359,8 @@ def read_fundus(
     spec = resolve_task(task, kind, negative_codes, positive_codes)
     pattern = compile_pattern(file_pattern)
     columns = merge_sheet_columns(sheet_columns)
-    files = _Walk(root, policy, allow_outside_links).images()
+    walked = _walk(root, policy, allow_outside_links)
+    files = walked.images
     if not files:
         raise FileNotFoundError(
             f"no fundus images under {root}: expected .jpg/.png files named like {file_pattern!r}"
@@ -406,7 +369,7 @@ def read_fundus(
     chosen = _select(named, spec, policy)
     if not chosen:
         raise _no_task_images(root, spec, file_pattern, named)
-    sheet = _load_sheet(root, metadata_sheet, columns, policy, allow_outside_links)
+    sheet = _load_sheet(root, metadata_sheet, walked.others, columns, policy, allow_outside_links)
     builder = _Builder(spec, policy, group_by, verify_images, sheet)
     cases = []
     for path, name in chosen:
@@ -426,11 +389,12 @@ def read_fundus(
 def _load_sheet(
     root: Path,
     metadata_sheet: str | None,
+    walked: list[Path],
     columns: Mapping[str, str],
     policy: ErrorPolicy,
     allow_outside_links: bool,
 ) -> _Sheet | None:
-    path = _find_sheet(root, metadata_sheet)
+    path = _find_sheet(root, metadata_sheet, walked)
     if path is None:
         policy.count("no_sheet")
         return None

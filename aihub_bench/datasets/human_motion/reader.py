@@ -43,7 +43,7 @@ import math
 import os
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,7 @@ from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve
 from aihub_bench.formats.images import check_image, read_image_header
 from aihub_bench.formats.safe_json import load_json
 from aihub_bench.formats.video import copy_atomic, extract_frames, frame_cache_folder, probe_video
+from aihub_bench.formats.walk import Walk, walk_inside
 from aihub_bench.records import KeypointSample
 
 log = logging.getLogger(__name__)
@@ -314,32 +315,17 @@ class _Reader:
         """Refuse (``link_outside_root``) a path whose symbolic links lead outside the root."""
         check_inside(self.root, path, self.opt.allow_outside_links)
 
-    def walk(self, top: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-        """``os.walk`` that skips hidden folders and follows folder links only where they stay inside
-        the root (once per real folder); a link leading outside is refused, naming it.
-
-        The caller may prune ``dirs`` before the links among the rest are checked.
-        """
-        seen: set[str] = set()
-        for folder, dirs, files in os.walk(top, followlinks=True):
-            real = os.path.realpath(folder)
-            if real in seen:  # a link back to a folder already walked
-                dirs[:] = []
-                continue
-            seen.add(real)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
-            yield folder, dirs, files
-            dirs[:] = [d for d in dirs if self._link_ok(Path(folder) / d)]
-
-    def _link_ok(self, path: Path) -> bool:
-        if not path.is_symlink():
-            return True
-        try:
-            self._inside(path)
-        except BadInputError as err:
-            self.policy.handle(err)
-            return False
-        return True
+    def walk(self, top: Path, contents: str) -> Walk:
+        """``walk_inside`` under ``top``: hidden folders skipped, folder links followed only inside
+        the root (each real folder once), a link leading outside refused. The caller may prune
+        ``dirs`` before the links among the rest are checked."""
+        return walk_inside(
+            self.root,
+            self.policy,
+            allow_outside_links=self.opt.allow_outside_links,
+            top=top,
+            contents=contents,
+        )
 
     # ---------------------------------------------------------------- indexes (built once, lazily)
 
@@ -352,7 +338,7 @@ class _Reader:
         """
         if self._folders is None:
             folders: dict[str, Path] = {}
-            for folder, dirs, _files in self.walk(self.image_root):
+            for folder, dirs, _files in self.walk(self.image_root, "frame folders"):
                 keep = []
                 for d in dirs:
                     if parse_clip_name(d, self.opt.clip_pattern) is None:
@@ -360,7 +346,7 @@ class _Reader:
                     elif d in folders or d in self._refused:
                         self.policy.count("duplicate_frame_folder")
                     else:
-                        self._add_folder(folders, d, Path(folder) / d)
+                        self._add_folder(folders, d, folder / d)
                 dirs[:] = keep  # prune: clip folders hold the (millions of) frames
             self._folders = folders
             self.policy.count("frame_folders", len(folders))
@@ -380,14 +366,14 @@ class _Reader:
         """Video file name -> path, from one walk under ``video_dir`` (first in sorted order wins)."""
         if self._videos is None:
             videos: dict[str, Path] = {}
-            for folder, _dirs, files in self.walk(self.video_root):
-                for name in sorted(files):
+            for folder, _dirs, files in self.walk(self.video_root, "videos"):
+                for name in files:
                     if name.startswith("."):
                         continue
                     if name in videos:
                         self.policy.count("duplicate_video_name")
                         continue
-                    videos[name] = Path(folder) / name
+                    videos[name] = folder / name
             self._videos = videos
             self.policy.count("video_files", len(videos))
         return self._videos
@@ -789,14 +775,14 @@ def _annotation_files(folder: Path, reader: _Reader) -> list[tuple[str, Path]]:
     found = []
     suffix = ANNOTATION_2D_SUFFIX.lower()
     policy = reader.policy
-    for current, _dirs, files in reader.walk(folder):
+    for current, _dirs, files in reader.walk(folder, "annotation files"):
         for file in files:
             if not file.lower().endswith(suffix):
                 continue
             if file.startswith("."):
                 policy.count("ignored_hidden_files")
                 continue
-            found.append((file[: -len(suffix)], Path(current) / file))
+            found.append((file[: -len(suffix)], current / file))
     return sorted(found, key=lambda item: (item[0], item[1].relative_to(folder).as_posix()))
 
 

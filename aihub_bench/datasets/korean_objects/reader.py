@@ -35,6 +35,7 @@ from aihub_bench.datasets.korean_objects.layout import (
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
 from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import DetectionSample
 
 log = logging.getLogger(__name__)
@@ -258,22 +259,14 @@ class _Builder:
 EXPECTED = "expected <domain>/<n>/<class folder>/<image>"
 
 
-def _count_images(folder: Path, recursive: bool) -> int:
-    """Images (distinct stems per folder) in ``folder``; links below it are not followed."""
-    total = 0
-    for _dirpath, _dirs, files in os.walk(folder):
-        total += len(
-            {stem for stem, suffix in map(os.path.splitext, files) if suffix.lower() in IMAGE_SUFFIXES}
-        )
-        if not recursive:
-            break
-    return total
+def _image_stems(names: list[str]) -> int:
+    """Images among the file ``names`` of one folder (distinct stems: ``X.jpg`` + ``X.png`` is one)."""
+    return len({stem for stem, suffix in map(os.path.splitext, names) if suffix.lower() in IMAGE_SUFFIXES})
 
 
-def _holds_files(folder: Path) -> bool:
-    """Whether ``folder`` directly holds an image or a JSON file."""
-    wanted = (*IMAGE_SUFFIXES, ".json")
-    return any(os.path.splitext(e.name)[1].lower() in wanted for e in os.scandir(folder) if e.is_file())
+def _count_images(folder: Path) -> int:
+    """Images in ``folder`` and below, only counted for a report (links below it are not followed)."""
+    return sum(_image_stems(files) for _dirpath, _dirs, files in os.walk(folder))
 
 
 def _folder_name_problem(path: Path, folder: ClassFolder | None, domain: str) -> BadInputError | None:
@@ -287,10 +280,21 @@ def _folder_name_problem(path: Path, folder: ClassFolder | None, domain: str) ->
     return None
 
 
+def _wanted_at_root(name: str, wanted: set[str] | None) -> bool:
+    """Whether the walk enters ``<root>/<name>``: a wanted domain's folder or (to report it) a
+    wanted domain's class folder lying directly in the root."""
+    domain = lookup_domain(name)
+    if domain is None:
+        folder = parse_class_folder(name)
+        domain = lookup_domain(folder.domain) if folder else None
+    return domain is not None and (wanted is None or domain in wanted)
+
+
 @dataclass
 class _Walker:
-    """Walks ``<domain>/<n>/<class folder>/``; images at another depth and links leading out of the
-    root are reported (raised, or counted once per image they hold), never silently passed by."""
+    """Walks ``<domain>/<n>/<class folder>/`` (``walk_inside``); images at another depth and links
+    leading out of the root are reported (raised, or counted once per image they hold), never
+    silently passed by."""
 
     root: Path
     builder: _Builder
@@ -309,78 +313,70 @@ class _Walker:
             raise err
         self.policy.handle(err, units=max(images() if callable(images) else images, 1))
 
-    def enter(self, entry: os.DirEntry) -> bool:
-        """Whether the walk may enter the folder ``entry``: not a link leading outside the root."""
-        if not entry.is_symlink():
-            return True
-        path = Path(entry.path)
-        err = _is_link_outside(path, self.root, self.allow_outside_links)
-        if err is not None:
-            self.drop(err, lambda: _count_images(path, recursive=True))
-        return err is None
-
-    def subdirs(self, path: Path) -> list[Path]:
-        """Sub-folders of ``path`` that the walk may enter, in name order."""
-        entries = sorted((e for e in os.scandir(path) if e.is_dir()), key=lambda e: e.name)
-        return [Path(e.path) for e in entries if self.enter(e)]
+    def refuse_link(self, err: BadInputError) -> None:
+        """A folder link leading outside the root: one skip per image behind it."""
+        self.drop(err, lambda: _count_images(Path(err.path)))
 
     def walk(self, wanted: set[str] | None) -> tuple[list[DetectionSample], list[str]]:
-        """Samples of every wanted domain, and the domains found."""
+        """Samples of every wanted domain in path order, and the domains found."""
         samples: list[DetectionSample] = []
         found: list[str] = []
-        for entry in sorted((e for e in os.scandir(self.root) if e.is_dir()), key=lambda e: e.name):
-            domain = lookup_domain(entry.name)
+        walk = walk_inside(
+            self.root,
+            self.policy,
+            allow_outside_links=self.allow_outside_links,
+            contents="images",
+            on_outside_link=self.refuse_link,
+        )
+        for path, dirs, files in walk:
+            parts = path.relative_to(self.root).parts
+            if not parts:
+                dirs[:] = [d for d in dirs if _wanted_at_root(d, wanted)]
+                continue
+            domain = lookup_domain(parts[0])
             if domain is None:
-                self.misplaced_at_root(entry, wanted)
-            elif (wanted is None or domain in wanted) and self.enter(entry):
+                self.misplaced_at_root(path)
+                dirs.clear()
+            elif len(parts) == 1:
                 found.append(domain)
-                samples.extend(self.walk_domain(Path(entry.path), domain))
+                self.stray_images(path, files, "domain folder")
+            elif len(parts) == 2:
+                self.stray_images(path, files, "numbered folder (a class folder one level too high?)")
+            elif len(parts) == 3:  # its sub-folders are visited next, to report images in them
+                samples.extend(self.read_folder(path, "/".join(parts), domain, files))
+            else:
+                self.too_deep(path)
+                dirs.clear()
         return samples, found
 
-    def misplaced_at_root(self, entry: os.DirEntry, wanted: set[str] | None) -> None:
+    def misplaced_at_root(self, path: Path) -> None:
         """A wanted domain's class folder lying directly in the root (two levels too high)."""
-        folder = parse_class_folder(entry.name)
-        domain = lookup_domain(folder.domain) if folder else None
-        if domain is None or (wanted is not None and domain not in wanted) or not self.enter(entry):
-            return
-        path = Path(entry.path)
         reason = f"class folder lies directly in the dataset root, two levels too high; {EXPECTED}"
-        self.drop(BadInputError(path, reason, "wrong_depth"), lambda: _count_images(path, recursive=True))
+        self.drop(BadInputError(path, reason, "wrong_depth"), lambda: _count_images(path))
 
-    def stray_images(self, folder: Path, where: str) -> None:
+    def stray_images(self, folder: Path, files: list[str], where: str) -> None:
         """Images lying directly in a domain or numbered folder, where no class folder holds them."""
-        n = _count_images(folder, recursive=False)
+        n = _image_stems(files)
         if n:
             reason = f"{n} image file(s) lie directly in this {where}, above the class folders; {EXPECTED}"
             self.drop(BadInputError(folder, reason, "wrong_depth"), n)
 
-    def deeper_images(self, folder: Path) -> None:
-        """Sub-folders of a class-level folder holding images (a class folder one level too deep)."""
-        for sub in self.subdirs(folder):
-            n = _count_images(sub, recursive=True)
-            if n:
-                reason = f"{n} image file(s) in a folder below the class-folder level (too deep); {EXPECTED}"
-                self.drop(BadInputError(sub, reason, "wrong_depth"), n)
+    def too_deep(self, folder: Path) -> None:
+        """A sub-folder of a class-level folder holding images (a class folder one level too deep)."""
+        n = _count_images(folder)
+        if n:
+            reason = f"{n} image file(s) in a folder below the class-folder level (too deep); {EXPECTED}"
+            self.drop(BadInputError(folder, reason, "wrong_depth"), n)
 
-    def walk_domain(self, path: Path, domain: str) -> list[DetectionSample]:
-        self.stray_images(path, "domain folder")
-        out: list[DetectionSample] = []
-        for bucket in self.subdirs(path):
-            self.stray_images(bucket, "numbered folder (a class folder one level too high?)")
-            for class_dir in self.subdirs(bucket):
-                rel = f"{path.name}/{bucket.name}/{class_dir.name}"
-                out.extend(self.read_folder(class_dir, rel, domain))
-        return out
-
-    def read_folder(self, path: Path, rel: str, domain: str) -> list[DetectionSample]:
+    def read_folder(self, path: Path, rel: str, domain: str, files: list[str]) -> list[DetectionSample]:
         """The samples of one class folder (a folder at the class-folder level)."""
-        self.deeper_images(path)
         folder = parse_class_folder(path.name)
         err = _folder_name_problem(path, folder, domain)
         if err is not None:
-            if folder is None and not _holds_files(path):
-                return []  # an intermediate folder: its sub-folders were checked above
-            self.drop(err, lambda: _count_images(path, recursive=False))
+            wanted = (*IMAGE_SUFFIXES, ".json")
+            if folder is None and not any(os.path.splitext(f)[1].lower() in wanted for f in files):
+                return []  # an intermediate folder: its sub-folders are checked next
+            self.drop(err, _image_stems(files))
             return []
         assert folder is not None
         signature = folder_signature(path, self.cache.check)

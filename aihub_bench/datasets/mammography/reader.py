@@ -40,6 +40,7 @@ from aihub_bench.datasets.mammography.layout import (
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.dicom import check_image_header, check_pixel_data, is_compressed, read_dicom_image
 from aihub_bench.formats.safe_json import load_json
+from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import ClassificationCase
 
 log = logging.getLogger(__name__)
@@ -99,39 +100,16 @@ class _Patient:
 
 
 def _dicom_files(opts: _Options) -> list[Path]:
-    """Every ``*.dcm`` under the root (any case of the suffix), in sorted order.
-
-    Folder links are checked, not silently skipped: one whose target lies inside the root is
-    walked through its real path only (no duplicates); one leading outside is bad input unless
-    ``allow_outside_links``. Each real folder is walked once, so link loops end.
-    """
+    """Every ``*.dcm`` under the root (any case of the suffix), in sorted order (``walk_inside``:
+    folder links inside the root are walked once, one leading outside is bad input unless
+    ``allow_outside_links``)."""
     found: list[Path] = []
-    seen: set[str] = set()
-    for folder, dirs, names in os.walk(opts.root, followlinks=opts.allow_outside_links):
-        real = os.path.realpath(folder)
-        if real in seen:
-            dirs.clear()
-            continue
-        seen.add(real)
-        dirs[:] = [d for d in sorted(dirs) if _walk_into(Path(folder) / d, opts)]
-        found.extend(Path(folder) / n for n in sorted(names) if n.lower().endswith(DICOM_SUFFIX))
+    walk = walk_inside(
+        opts.root, opts.policy, allow_outside_links=opts.allow_outside_links, contents="DICOM files"
+    )
+    for folder, _dirs, names in walk:
+        found.extend(folder / n for n in names if n.lower().endswith(DICOM_SUFFIX))
     return found
-
-
-def _walk_into(folder: Path, opts: _Options) -> bool:
-    """Whether to descend into ``folder``; a link leading outside the root is reported."""
-    if not folder.is_symlink():
-        return True
-    try:
-        check_inside(opts.root, folder)
-    except BadInputError as err:
-        if opts.allow_outside_links:
-            return True
-        opts.policy.handle(err)
-        opts.policy.count("folders_refused")
-        return False
-    opts.policy.count("folder_links_inside_root")  # walked through its real path
-    return False
 
 
 def _group_by_patient(files: list[Path], opts: _Options) -> dict[str, _Patient]:

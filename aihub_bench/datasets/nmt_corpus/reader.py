@@ -51,8 +51,9 @@ from aihub_bench.datasets.nmt_corpus.layout import (
     nfc,
     resolve_domains,
 )
-from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
+from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.safe_json import load_json, loads_json
+from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.formats.xlsx import open_xlsx
 from aihub_bench.records import TranslationPair
 
@@ -105,54 +106,23 @@ class _Workbook:
 # ------------------------------------------------------------------------------------------ files
 
 
-def _inside(root: Path, path: Path, allow_outside_links: bool, policy: ErrorPolicy) -> bool:
-    """Whether ``path`` (links resolved) stays inside ``root``; a refused link is handled bad input."""
-    try:
-        check_inside(root, path, allow_outside_links)
-    except BadInputError as err:
-        policy.handle(err)
-        return False
-    return True
-
-
-def _walk_folders(
-    root: Path, folder: str, dirs: list[str], seen: set[str], allow_outside_links: bool, policy: ErrorPolicy
-) -> list[str]:
-    """The sub-folders of ``folder`` to walk: not hidden, linked ones only inside the root, each once."""
-    hidden = [d for d in dirs if d.startswith(".") or d == "__MACOSX"]
-    if hidden:
-        policy.count("ignored_hidden_folders", len(hidden))
-    keep = []
-    for name in sorted(d for d in dirs if d not in hidden):
-        path = Path(folder) / name
-        if os.path.islink(path) and not _inside(root, path, allow_outside_links, policy):
-            continue
-        real = os.path.realpath(path)
-        if real in seen:  # a link to a folder already walked (or to an ancestor: a loop)
-            policy.count("folders_linked_twice")
-            continue
-        seen.add(real)
-        keep.append(name)
-    return keep
-
-
 def _workbook_files(
     root: Path, file_glob: str, policy: ErrorPolicy, allow_outside_links: bool = False
 ) -> list[tuple[str, Path]]:
     """``(NFC relative path, path)`` of the workbooks under ``root``; lock and hidden files counted.
 
-    Linked folders and workbooks are followed only when their target stays inside ``root`` (or
-    ``allow_outside_links``); others are bad input of kind ``link_outside_root``.
+    Folders are walked by ``walk_inside``; linked folders and workbooks are followed only when their
+    target stays inside ``root`` (or ``allow_outside_links``), others are bad input of kind
+    ``link_outside_root``.
     """
     pattern = nfc(file_glob).lower()
     match_path = "/" in pattern
     found = []
-    seen = {os.path.realpath(root)}
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        dirs[:] = _walk_folders(root, folder, dirs, seen, allow_outside_links, policy)
-        for raw in sorted(files):
+    walk = walk_inside(root, policy, allow_outside_links=allow_outside_links, contents="workbooks")
+    for folder, _dirs, files in walk:
+        for raw in files:
             name = nfc(raw)
-            rel = nfc(os.path.relpath(os.path.join(folder, raw), root)).replace(os.sep, "/")
+            rel = nfc(os.path.relpath(folder / raw, root)).replace(os.sep, "/")
             if not fnmatch.fnmatchcase((rel if match_path else name).lower(), pattern):
                 continue
             if name.startswith("~$"):  # Excel's lock file next to an open workbook
@@ -161,8 +131,8 @@ def _workbook_files(
             if name.startswith("."):  # "._x.xlsx": macOS metadata
                 policy.count("ignored_hidden_files")
                 continue
-            if _inside(root, Path(folder) / raw, allow_outside_links, policy):
-                found.append((rel, Path(folder) / raw))
+            if file_inside(root, folder / raw, policy, allow_outside_links):
+                found.append((rel, folder / raw))
     found.sort(key=lambda item: (item[0].rsplit("/", 1)[-1], item[0]))
     return found
 

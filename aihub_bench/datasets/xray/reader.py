@@ -14,7 +14,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -32,9 +32,11 @@ from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve
 from aihub_bench.formats.coco import check_coco, listed_images, load_coco
 from aihub_bench.formats.images import check_image, read_image_header
 from aihub_bench.formats.voc import VocAnnotation, read_voc
+from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import DetectionSample
 
 BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
+VERIFY_MODES = ("none", "header", "full")
 _INT64 = 2**63
 
 
@@ -69,7 +71,7 @@ class _Reader:
     makers: frozenset[str] | None
     classes: frozenset[str] | None
     subsets: frozenset[str] | None
-    verify_images: bool
+    verify_images: str
     allow_outside_links: bool = False
     box_check: BoxCheck = field(default_factory=BoxCheck)
     samples: dict[str, tuple[DetectionSample, Path]] = field(default_factory=dict)
@@ -79,39 +81,31 @@ class _Reader:
     # ------------------------------------------------------------ locating images
 
     def name_index(self) -> dict[str, list[ImageLocation]]:
-        """File name -> locations in ``<Maker>/<Class>/<Subset>/``; built once, on first need."""
+        """File name -> locations in ``<Maker>/<Class>/<Subset>/``; built once, on first need.
+
+        A folder linked outside the root is not entered, only noted (``outside_folders``): it is
+        named when an image is not found, and images listed at a path through it are refused.
+        """
         if self._index is None:
             index: dict[str, list[ImageLocation]] = defaultdict(list)
-            for maker_dir in self._subdirs(self.root):
-                maker = lookup_maker(maker_dir.name)
-                if maker is None:
-                    continue
-                for class_dir in self._subdirs(maker_dir):
-                    for subset_dir in self._subdirs(class_dir):
-                        subset = lookup_subset(subset_dir.name)
-                        if subset is None:
-                            continue
-                        for entry in os.scandir(subset_dir):
-                            if entry.is_file():
-                                loc = ImageLocation(
-                                    maker_dir.name, class_dir.name, subset_dir.name, entry.name
-                                )
-                                index[entry.name].append(loc)
+            walk = walk_inside(
+                self.root,
+                self.policy,
+                allow_outside_links=self.allow_outside_links,
+                on_outside_link=lambda err: self.outside_folders.append(Path(err.path)),
+            )
+            for folder, dirs, files in walk:
+                parts = folder.relative_to(self.root).parts
+                if not parts:
+                    dirs[:] = [d for d in dirs if lookup_maker(d) is not None]
+                elif len(parts) == 2:
+                    dirs[:] = [d for d in dirs if lookup_subset(d) is not None]
+                elif len(parts) == 3:
+                    dirs.clear()
+                    for name in files:
+                        index[name].append(ImageLocation(parts[0], parts[1], parts[2], name))
             self._index = dict(index)
         return self._index
-
-    def _subdirs(self, path: Path) -> list[Path]:
-        """Sub-folders of ``path``; one linked outside the root is not entered, only noted."""
-        inside = []
-        for sub in _subdirs(path):
-            try:
-                check_inside(self.root, sub, self.allow_outside_links)
-            except BadInputError:
-                self.outside_folders.append(sub)
-                self.policy.count("folders_linked_outside_root")
-                continue
-            inside.append(sub)
-        return inside
 
     def locate(self, source: Path, file_name: Any, win_path: Any) -> ImageLocation:
         """Where the image lives, from maker/class/subset in ``win_path`` plus ``file_name``."""
@@ -216,10 +210,7 @@ class _Reader:
         image_path = self.root / loc.relative
         try:
             check_inside(self.root, image_path, self.allow_outside_links)
-            if self.verify_images:
-                check_image(image_path, (width, height))
-            else:
-                _check_header(image_path, (width, height))
+            _verify_image(image_path, self.verify_images, (width, height))
         except BadInputError as err:
             raise BadInputError(err.path, f"{err.reason} (listed in {source.name})", err.kind) from err
         group = loc.relative
@@ -331,7 +322,7 @@ def read_xray(
     subsets: Sequence[str] | None = None,
     coco_glob: str = "Annotation/Train/CoCo/coco_*.json",
     voc_glob: str = "Annotation/Train/Pascal/**/*.xml",
-    verify_images: bool = True,
+    verify_images: str = "full",
     allow_outside_links: bool = False,
     bbox_polygon_tolerance: float | None = 2.0,
     bbox_polygon_min_iou: float = 0.5,
@@ -340,9 +331,10 @@ def read_xray(
 
     ``annotations``: ``"coco"`` (polygons and boxes) or ``"voc"`` (boxes only). ``makers``,
     ``classes`` (clean or shipped names, matched against the image's class folder) and ``subsets``
-    filter images. ``verify_images=False`` reads only image headers (much faster on the full
-    release; a truncated file then goes unnoticed, a wrong size or a decompression bomb does
-    not). ``allow_outside_links`` accepts symbolic links whose target lies outside ``root``.
+    filter images. ``verify_images``: ``full`` (decode every image: truncation is caught),
+    ``header`` (read only each header: much faster on the full release; a wrong size or a
+    decompression bomb is still caught, a truncated file is not) or ``none`` (the file exists).
+    ``allow_outside_links`` accepts symbolic links whose target lies outside ``root``.
     A COCO ``bbox`` must match its polygon's bounds (see ``BoxCheck``): within
     ``bbox_polygon_tolerance`` px per edge (``None``: no check) or with IoU at least
     ``bbox_polygon_min_iou``. Samples are sorted by their path relative to ``root`` and
@@ -353,6 +345,7 @@ def read_xray(
         raise FileNotFoundError(f"X-ray dataset root {root} is not a directory")
     if annotations not in ("coco", "voc"):
         raise ValueError(f"annotations must be 'coco' or 'voc', got {annotations!r}")
+    _check_verify_mode(verify_images)
     if bbox_polygon_tolerance is not None and not bbox_polygon_tolerance >= 0:
         raise ValueError(f"bbox_polygon_tolerance must be >= 0 or None, got {bbox_polygon_tolerance!r}")
     if not 0.0 <= bbox_polygon_min_iou <= 1.0:
@@ -409,38 +402,32 @@ def _names(
 
 
 def _annotation_files(root: Path, pattern: str, policy: ErrorPolicy, allow_outside_links: bool) -> list[Path]:
-    """Files matching ``pattern``, including those in folder links that pathlib's ``**`` skips.
+    """Files matching ``pattern``; a ``**`` component is walked with ``walk_inside``.
 
-    ``**`` never enters a linked folder (Python < 3.13), which would drop its files silently. A
-    linked folder below the pattern's fixed part is searched when its target stays inside the root
-    (or outside links are allowed), else refused as ``link_outside_root``. Files reached twice
-    through links are read once.
+    pathlib's ``**`` never enters a linked folder (Python < 3.13), which would drop its files
+    silently. Here the folders below the part before ``**`` are walked by the link policy: a linked
+    folder is searched when its target stays inside the root (or outside links are allowed), else
+    refused as ``link_outside_root``. What follows ``**`` is matched against the path below it (one
+    ``**`` per pattern). Files reached twice through links are read once.
     """
-    files = [p for p in root.glob(pattern) if p.is_file()]
-    if "**" in pattern:
-        head, tail = pattern.split("**", 1)
-        bases = root.glob(head.rstrip("/")) if head.strip("/") else [root]
-        for link in (link for base in bases for link in _folder_links(base)):
-            try:
-                check_inside(root, link, allow_outside_links)
-            except BadInputError as err:
-                policy.handle(BadInputError(err.path, f"annotation folder not read: {err.reason}", err.kind))
-                continue
-            files += [p for p in link.glob("**" + tail) if p.is_file()]
+    parts = pattern.split("/")
+    if "**" not in parts:
+        files = [p for p in root.glob(pattern) if p.is_file()]
+    else:
+        at = parts.index("**")
+        head, tail = "/".join(parts[:at]), "/".join(parts[at + 1 :])
+        if "**" in parts[at + 1 :] or not tail:
+            raise ValueError(f"annotation glob {pattern!r}: use one '**', followed by a file pattern")
+        files = []
+        for base in root.glob(head) if head else [root]:
+            walk = walk_inside(
+                root, policy, allow_outside_links=allow_outside_links, top=base, contents="annotation files"
+            )
+            for folder, _dirs, names in walk:
+                below = folder.relative_to(base)
+                files += [folder / n for n in names if PurePosixPath(below.as_posix(), n).match(tail)]
     unique = {os.path.realpath(p): p for p in sorted(files, reverse=True)}  # the first name wins
     return sorted(unique.values())
-
-
-def _folder_links(base: Path) -> list[Path]:
-    """Symbolic links to folders anywhere below ``base``, found without following any."""
-    links = []
-    for folder, names, _ in os.walk(base):
-        links += [Path(folder, n) for n in names if os.path.islink(os.path.join(folder, n))]
-    return links
-
-
-def _subdirs(path: Path) -> list[Path]:
-    return sorted(Path(e.path) for e in os.scandir(path) if e.is_dir())
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -463,8 +450,26 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, float) and math.isfinite(value)
 
 
-def _check_header(path: Path, size: tuple[int, int]) -> None:
-    """Header-only check (exists, not a bomb, readable, annotated size) for ``verify_images=False``."""
+def _check_verify_mode(mode: Any) -> None:
+    if isinstance(mode, bool):  # the option was a bool before it had three modes
+        raise ValueError(
+            f"verify_images must be one of {list(VERIFY_MODES)}, got the bool {mode!r}: "
+            "use full instead of true, header instead of false"
+        )
+    if mode not in VERIFY_MODES:
+        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {mode!r}")
+
+
+def _verify_image(path: Path, mode: str, size: tuple[int, int]) -> None:
+    """Check the image per ``verify_images``: it exists (``none``), its header opens and has the
+    annotated size (``header``: bombs refused), or every pixel decodes too (``full``)."""
+    if mode == "full":
+        check_image(path, size)
+        return
+    if mode == "none":
+        if not path.is_file():
+            raise BadInputError(path, "image file not found", "missing_image")
+        return
     found = read_image_header(path)
     if found != tuple(size):
         raise BadInputError(
