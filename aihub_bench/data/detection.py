@@ -118,6 +118,7 @@ class DetectionDataModule(SplitDataModule):
         augment: dict[str, float] | None = None,
         max_samples: int | None = None,
         group_results_by: str | None = None,
+        condition_results_by: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
         self.reader = reader
@@ -142,6 +143,7 @@ class DetectionDataModule(SplitDataModule):
         self.augment_cfg = augment or {}
         self.max_samples = max_samples
         self.group_results_by = group_results_by
+        self.condition_results_by = list(condition_results_by or [])
         self.splits: dict[str, list[DetectionSample]] = {}
         self.class_names: list[str] = []
         self.class_groups: dict[str, str] = {}
@@ -164,6 +166,13 @@ class DetectionDataModule(SplitDataModule):
             raise ValueError(f"dataset.label_names does not list {sorted(unknown)}")
         if self.group_results_by:
             self.class_groups = self._class_groups(samples, self.group_results_by)
+        for key in self.condition_results_by:
+            lacking = next((s for s in samples if key not in s.meta), None)
+            if lacking is not None:
+                raise ValueError(
+                    f"dataset.condition_results_by names {key!r}, but {lacking.image_path} has no such field "
+                    f"(it has {sorted(lacking.meta)})"
+                )
         sides = self._assign_splits(samples)
         self.splits = {
             name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
@@ -231,6 +240,13 @@ class DetectionDataModule(SplitDataModule):
         (run_dir / "data_report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), "utf-8")
         assignment = {k: [str(s.group or s.image_path) for s in v] for k, v in self.splits.items()}
         (run_dir / "splits.json").write_text(json.dumps(assignment, indent=1, ensure_ascii=False), "utf-8")
+
+    def image_conditions(self, split: str) -> dict[int, dict[str, str]]:
+        """Image id -> its value of each ``condition_results_by`` key (empty when there are none)."""
+        keys = self.condition_results_by
+        if not keys:
+            return {}
+        return {s.image_id: {k: str(s.meta[k]) for k in keys} for s in self.splits.get(split, [])}
 
     def object_counts(self, split: str) -> Counter[str]:
         """Number of annotated objects per class in ``split``."""

@@ -7,7 +7,9 @@ results, and run ``COCOeval`` into flat metric keys.
 Keys returned by :func:`evaluate_coco`, for each IoU type ``t`` in ``bbox`` / ``segm``:
 ``{t}_mAP``, ``{t}_mAP_50``, ``{t}_mAP_75``, ``{t}_mAP_s``, ``{t}_mAP_m``, ``{t}_mAP_l``,
 ``{t}_mAR_100`` and ``{t}_AP/<class name>``; with ``category_groups``, also ``{t}_mAP/<group>`` and
-``{t}_mAP_50/<group>`` (COCO mAP restricted to the group's categories, LVIS APr/APc/APf style).
+``{t}_mAP_50/<group>`` (COCO mAP restricted to the group's categories, LVIS APr/APc/APf style);
+with a ``size_rule``, also the overall keys computed under it (:mod:`aihub_bench.metrics.size_rule`)
+with the suffix ``_size_rule`` (``{t}_mAP_size_rule``, ``{t}_mAP_50_size_rule``, ...).
 
 COCO reports ``-1`` when a value is undefined because there is no ground truth for it (no small
 objects, a class absent from the split). Such keys are **left out** of the dict rather than
@@ -33,6 +35,7 @@ from faster_coco_eval.core import mask as mask_utils
 from pycocotools.coco import COCO as PyCOCO
 from pycocotools.cocoeval import COCOeval as PyCOCOeval
 
+from aihub_bench.metrics.size_rule import SIZE_RULE_SUFFIX, SizeRule
 from aihub_bench.records import DetectionSample
 
 IOU_TYPES = ("bbox", "segm")
@@ -210,11 +213,14 @@ def evaluate_coco(
     class_names: Sequence[str] | None = None,
     backend: str = "faster_coco_eval",
     category_groups: Mapping[str, Sequence[str]] | None = None,
+    size_rule: SizeRule | None = None,
 ) -> dict[str, float]:
     """COCO metrics as flat keys (see the module docstring); undefined (-1) values are left out.
 
     ``class_names[i]`` names category id ``i + 1``; by default names come from ``gt["categories"]``.
     ``category_groups`` maps a group name to class names; a group with no ground truth is left out.
+    ``size_rule`` adds the overall keys a second time, under the rule (per-class and per-group keys
+    are not repeated: they would read as more classes and groups in ``results.md``).
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown COCO backend {backend!r}; choose one of {BACKENDS}")
@@ -240,6 +246,11 @@ def evaluate_coco(
             if p.size:
                 metrics[f"{iou_type}_AP/{names.get(int(cat_id), str(cat_id))}"] = float(p.mean())
         metrics.update(_group_metrics(iou_type, evaluator, precision, group_ids))
+    if size_rule is not None:
+        ruled_gt, ruled_results = size_rule.apply(gt, results, names)
+        ruled = evaluate_coco(ruled_gt, ruled_results, iou_types, class_names, backend)
+        overall = {f"{t}_{key}" for t in iou_types for key in _STAT_KEYS}
+        metrics.update({f"{k}{SIZE_RULE_SUFFIX}": v for k, v in ruled.items() if k in overall})
     return metrics
 
 

@@ -15,6 +15,7 @@ from aihub_bench.metrics.coco_eval import (
 )
 from aihub_bench.metrics.evaluator import Evaluator, Metrics
 from aihub_bench.metrics.results_table import detection_results_markdown, write_results_markdown
+from aihub_bench.metrics.size_rule import SizeRule
 from aihub_bench.records import DetectionSample
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ class DetectionEvaluator(Evaluator):
     One item per image: ``(image_id, [COCO result entries])``. Only the images some rank evaluated
     are ground truth (a smoke run's capped loader evaluates a prefix of the split).
     ``class_groups`` (class -> group) adds per-group mAP and a group column to ``results.md``;
-    ``object_counts`` (class -> GT objects) an objects column.
+    ``object_counts`` (class -> GT objects) an objects column; ``size_rule`` adds the overall mAP
+    keys computed under that rule (suffix ``_size_rule``, see :mod:`aihub_bench.metrics.size_rule`).
+    ``image_conditions`` (image id -> {condition: value}, e.g. ``{"day_night": "night"}``) adds COCO
+    mAP and mAP@50 on each condition's images alone: ``{t}_mAP_by_<condition>/<value>``.
     """
 
     def __init__(
@@ -41,6 +45,8 @@ class DetectionEvaluator(Evaluator):
         results_file: str = "predictions_test.json",
         report_file: str | None = "results.md",
         report_worst: int = 10,
+        size_rule: SizeRule | None = None,
+        image_conditions: Mapping[int, Mapping[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.samples = samples
@@ -53,6 +59,8 @@ class DetectionEvaluator(Evaluator):
         self.results_file = results_file
         self.report_file = report_file
         self.report_worst = report_worst
+        self.size_rule = size_rule
+        self.image_conditions = dict(image_conditions or {})
 
     def process(self, batch: tuple[list, list], outputs: Sequence[Mapping[str, Any]]) -> None:
         _, targets = batch
@@ -69,13 +77,26 @@ class DetectionEvaluator(Evaluator):
     def compute(self, items: list[tuple[int, list[dict[str, Any]]]]) -> Metrics:
         seen = {image_id for image_id, _ in items}
         gt = coco_gt_from_samples([s for s in self.samples if s.image_id in seen], self.class_names)
-        return evaluate_coco(
+        metrics = evaluate_coco(
             gt,
             [entry for _, entries in items for entry in entries],
             self.iou_types,
             self.class_names,
             category_groups=_invert(self.class_groups),
+            size_rule=self.size_rule,
         )
+        for (condition, value), ids in sorted(_images_by_condition(self.image_conditions, seen).items()):
+            subset = evaluate_coco(
+                coco_gt_from_samples([s for s in self.samples if s.image_id in ids], self.class_names),
+                [entry for image_id, entries in items if image_id in ids for entry in entries],
+                self.iou_types,
+                self.class_names,
+            )
+            for t in self.iou_types:
+                for stat in ("mAP", "mAP_50"):
+                    if f"{t}_{stat}" in subset:
+                        metrics[f"{t}_{stat}_by_{condition}/{value}"] = subset[f"{t}_{stat}"]
+        return metrics
 
     def write(self, run_dir: Path) -> list[Path]:
         """``results_file`` (COCO results JSON, always) and ``report_file`` (when there are metrics)."""
@@ -94,6 +115,18 @@ class DetectionEvaluator(Evaluator):
             written.append(write_results_markdown(run_dir / self.report_file, text))
             log.info("Results table written to %s", written[-1])
         return written
+
+
+def _images_by_condition(
+    conditions: Mapping[int, Mapping[str, str]], seen: set[int]
+) -> dict[tuple[str, str], set[int]]:
+    """``(condition, value)`` -> the evaluated images that have it."""
+    out: dict[tuple[str, str], set[int]] = {}
+    for image_id, values in conditions.items():
+        if image_id in seen:
+            for condition, value in values.items():
+                out.setdefault((condition, value), set()).add(image_id)
+    return out
 
 
 def _invert(class_groups: Mapping[str, str]) -> dict[str, list[str]] | None:

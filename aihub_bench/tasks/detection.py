@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 
 from aihub_bench.metrics.detection_evaluator import DetectionEvaluator
+from aihub_bench.metrics.size_rule import SizeRule
 from aihub_bench.tasks.base import ReportColumn, TaskFamily, value
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
@@ -63,6 +64,8 @@ class DetectionTask(DetectorLoss, EvaluatingTask):
 
     ``net`` is a factory ``net(num_classes=K)`` (Hydra partial of a model builder); the class list
     comes from the datamodule and is saved in the checkpoint, so a checkpoint is self-describing.
+    ``size_rule`` (``{default: px, per_class: {class: px}}``, ``None`` = off) also reports mAP with
+    small objects ignored (:mod:`aihub_bench.metrics.size_rule`).
     """
 
     family = DETECTION
@@ -80,10 +83,12 @@ class DetectionTask(DetectorLoss, EvaluatingTask):
         results_file: str = "predictions_test.json",
         report_file: str | None = "results.md",
         report_worst: int = 10,
+        size_rule: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(ignore=["net", "optimizer"])
         self.class_names = list(class_names)
+        self.size_rule = SizeRule.from_config(size_rule, self.class_names)
         self.net = net(num_classes=len(self.class_names))
         self.optimizer_factory = optimizer
 
@@ -98,12 +103,16 @@ class DetectionTask(DetectorLoss, EvaluatingTask):
             self.class_names,
             self.hparams.iou_types,
             class_groups=getattr(datamodule, "class_groups", None),
+            image_conditions=datamodule.image_conditions(split)
+            if hasattr(datamodule, "image_conditions")
+            else None,
             object_counts=datamodule.object_counts(split) if split == "test" else None,
             split=split,
             title=getattr(datamodule, "name", ""),
             results_file=self.hparams.results_file,
             report_file=self.hparams.report_file,
             report_worst=self.hparams.report_worst,
+            size_rule=self.size_rule,
         )
 
     def validation_step(self, batch: tuple[list, list], batch_idx: int) -> None:
