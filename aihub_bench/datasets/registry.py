@@ -26,7 +26,15 @@ from aihub_bench.datasets.spec import DatasetSpec
 from aihub_bench.datasets.synth_cache import ensure_generated
 
 #: Every dataset package under ``aihub_bench/datasets/``, each exporting ``SPEC``.
-DATASETS: tuple[str, ...] = ("xray", "korean_objects", "mammography", "fundus", "human_motion", "nmt_corpus")
+DATASETS: tuple[str, ...] = (
+    "xray",
+    "korean_objects",
+    "mammography",
+    "fundus",
+    "human_motion",
+    "nmt_corpus",
+    "sidewalk",
+)
 
 
 def spec(name: str) -> DatasetSpec:

@@ -1,0 +1,281 @@
+"""Reader of the 인도 보행 (sidewalk) box and polygon sub-datasets: CVAT XML -> detection samples.
+
+Every task XML of the chosen sub-dataset under the root is read through
+:func:`aihub_bench.formats.cvat.read_cvat`; its ``<image name=...>`` entries are matched to image
+files by name (next to the XML first, else anywhere under the root), never by id or position. Polygons
+of one object that share a ``group_id`` become one instance with several parts. The optional
+environment CSV adds each image's conditions (day/night, weather, capture time) to ``meta`` for
+per-condition results.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import numpy as np
+
+from aihub_bench.datasets.sidewalk.layout import CLASSES, IMAGE_PATTERN, SUBSETS, XML_PATTERN, parse_name
+from aihub_bench.errors import BadInputError, ErrorPolicy, resolve_inside
+from aihub_bench.formats.cvat import CvatImage, CvatShape, read_cvat
+from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.walk import walk_inside
+from aihub_bench.records import DetectionSample
+
+VERIFY_MODES = ("none", "header", "full")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+#: CSV column -> meta key (the twin's columns; [A] the release's are configurable).
+DEFAULT_ENVIRONMENT_COLUMNS = {"daynight": "day_night", "weather": "weather", "datetime": "capture_time"}
+
+
+@dataclass(frozen=True)
+class _Options:
+    root: Path
+    policy: ErrorPolicy
+    subset: str
+    classes: frozenset[str]
+    merge_groups: bool
+    verify_images: str
+    allow_outside_links: bool
+
+
+def read_sidewalk(
+    root: str | Path,
+    policy: ErrorPolicy | None = None,
+    *,
+    subset: str = "bbox",
+    classes: Sequence[str] | None = None,
+    merge_groups: bool = True,
+    image_pattern: str = IMAGE_PATTERN,
+    xml_pattern: str = XML_PATTERN,
+    environment_csv: str | None = "*environment*.csv",
+    environment_key: str = "image",
+    environment_columns: Mapping[str, str] | None = None,
+    verify_images: str = "header",
+    allow_outside_links: bool = False,
+) -> list[DetectionSample]:
+    """Samples of sub-dataset ``subset`` (``bbox`` or ``polygon``) under ``root``, sorted by image name.
+
+    ``classes``: keep only these labels (others are counted, not kept; default every class of the
+    subset). ``merge_groups``: polygons sharing a ``group_id`` are one object (false: each polygon is
+    its own). ``image_pattern`` / ``xml_pattern``: regexes of the release's file names (groups
+    ``subset``, ``sequence``, ``frame``/``part``); the sequence is the split's leakage unit.
+    ``environment_csv``: a glob (relative to ``root``) of the conditions CSV, or null;
+    ``environment_key`` its column holding the image file name; ``environment_columns`` maps its
+    columns to meta keys. ``verify_images``: ``none`` | ``header`` (size checked against the XML) |
+    ``full`` (decodes every image).
+    """
+    policy = policy or ErrorPolicy("raise")
+    if subset not in SUBSETS:
+        raise ValueError(f"subset must be one of {list(SUBSETS)}, got {subset!r}")
+    if verify_images not in VERIFY_MODES:
+        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {verify_images!r}")
+    unknown = sorted(set(classes or ()) - set(CLASSES[subset]))
+    if unknown:
+        raise ValueError(f"classes {unknown} are not {subset} classes; known: {', '.join(CLASSES[subset])}")
+    opts = _Options(
+        Path(root),
+        policy,
+        subset,
+        frozenset(classes or CLASSES[subset]),
+        merge_groups,
+        verify_images,
+        allow_outside_links,
+    )
+    xmls, images = _list_files(opts, xml_pattern)
+    if not xmls:
+        raise FileNotFoundError(f"no {subset} annotation XML matching {xml_pattern!r} under {root}")
+    environment = (
+        _read_environment(
+            opts, environment_csv, environment_key, environment_columns or DEFAULT_ENVIRONMENT_COLUMNS
+        )
+        if environment_csv
+        else {}
+    )
+    samples: list[DetectionSample] = []
+    seen: set[str] = set()
+    for xml in xmls:
+        task = read_cvat(xml, policy, known_labels=set(CLASSES[subset]))
+        xml_name = parse_name(xml.name, xml_pattern)
+        for entry in task.images:
+            key = Path(entry.name).name
+            if key in seen:
+                policy.handle(
+                    BadInputError(
+                        xml, f"image {entry.name!r} is listed by another XML too", "duplicate_image"
+                    )
+                )
+                continue
+            seen.add(key)
+            try:
+                path = _image_path(opts, xml, entry, images)
+                sample = _sample(
+                    opts, path, entry, xml_name.sequence if xml_name else xml.stem, image_pattern
+                )
+            except BadInputError as err:
+                policy.handle(err)
+                continue
+            if sample is None:
+                continue
+            if environment:
+                conditions = environment.get(key)
+                if conditions is None:
+                    policy.count("images_without_environment")
+                sample.meta.update(conditions or dict.fromkeys(_meta_keys(environment), "unknown"))
+            samples.append(sample)
+    samples.sort(key=lambda s: s.image_path.name)
+    for i, s in enumerate(samples):
+        s.image_id = i + 1
+    return samples
+
+
+def _list_files(opts: _Options, xml_pattern: str) -> tuple[list[Path], dict[str, list[Path]]]:
+    """The subset's XMLs (sorted) and every image under the root by file name."""
+    xmls: list[Path] = []
+    images: dict[str, list[Path]] = {}
+    for folder, _dirs, files in walk_inside(
+        opts.root, opts.policy, allow_outside_links=opts.allow_outside_links, contents="annotations"
+    ):
+        for name in files:
+            lower = name.lower()
+            if lower.endswith(".xml"):
+                parsed = parse_name(name, xml_pattern)
+                if parsed is not None and parsed.subset == opts.subset:
+                    xmls.append(folder / name)
+                elif parsed is None and not name.startswith("."):
+                    opts.policy.count("xml_files_not_matching_xml_pattern")
+            elif lower.endswith(IMAGE_SUFFIXES):
+                images.setdefault(name, []).append(folder / name)
+    return sorted(xmls), images
+
+
+def _image_path(opts: _Options, xml: Path, entry: CvatImage, images: Mapping[str, list[Path]]) -> Path:
+    """The file an ``<image name>`` refers to: relative to the XML's folder, else found by file name."""
+    beside = resolve_inside(
+        opts.root, xml.parent.relative_to(opts.root) / entry.name, opts.allow_outside_links
+    )
+    if beside.is_file():
+        return beside
+    found = images.get(Path(entry.name).name, [])
+    if len(found) > 1:
+        others = ", ".join(str(p.relative_to(opts.root)) for p in found[:3])
+        raise BadInputError(
+            xml,
+            f"image {entry.name!r} is ambiguous: several files have its name ({others})",
+            "ambiguous_image",
+        )
+    if not found:
+        raise BadInputError(
+            beside,
+            f"image listed in {xml.name} but missing (nor found elsewhere under the root)",
+            "missing_image",
+        )
+    return found[0]
+
+
+def _sample(
+    opts: _Options, path: Path, entry: CvatImage, xml_sequence: str, image_pattern: str
+) -> DetectionSample | None:
+    if opts.verify_images != "none":
+        size = check_image(path) if opts.verify_images == "full" else read_image_header(path)
+        if size != (entry.width, entry.height):
+            raise BadInputError(
+                path,
+                f"image is {size[0]}x{size[1]}, its XML says {entry.width}x{entry.height}",
+                "size_mismatch",
+            )
+    name = parse_name(path.name, image_pattern)
+    if name is None:
+        opts.policy.count("images_not_matching_image_pattern")
+    sequence = name.sequence if name else xml_sequence
+    boxes, labels, polygons, occluded = _objects(opts, entry.shapes)
+    if not labels:
+        opts.policy.count("images_without_objects")
+    counts = Counter(labels)
+    return DetectionSample(
+        image_path=path,
+        width=entry.width,
+        height=entry.height,
+        boxes=np.asarray(boxes, dtype=np.float32).reshape(-1, 4),
+        labels=labels,
+        polygons=polygons if opts.subset == "polygon" else None,
+        group=f"{opts.subset}_{sequence}",
+        meta={
+            "subset": opts.subset,
+            "sequence": sequence,
+            "frame": name.number if name else 0,
+            # the stratum: the image's most frequent class (the rarer name on a tie)
+            "class": min(counts, key=lambda c: (-counts[c], c)) if counts else "none",
+            "occluded_objects": occluded,
+        },
+    )
+
+
+def _objects(
+    opts: _Options, shapes: Sequence[CvatShape]
+) -> tuple[list[list[float]], list[str], list[list[np.ndarray]], int]:
+    """Boxes, labels, polygon parts and the number of occluded objects, in z_order."""
+    objects: dict[tuple[str, int | None] | int, list[CvatShape]] = {}
+    for i, shape in enumerate(sorted(shapes, key=lambda s: s.z_order)):
+        if shape.label not in opts.classes:
+            opts.policy.count("objects_of_other_classes")
+            continue
+        if shape.kind != ("box" if opts.subset == "bbox" else "polygon"):
+            opts.policy.count(f"{shape.kind}_shapes_in_{opts.subset}_subset")
+            continue
+        grouped = opts.merge_groups and shape.group_id is not None
+        key: tuple[str, int | None] | int = (shape.label, shape.group_id) if grouped else i
+        objects.setdefault(key, []).append(shape)
+    boxes, labels, polygons = [], [], []
+    occluded = 0
+    for key, parts in objects.items():
+        if isinstance(key, tuple):
+            opts.policy.count("polygon_parts_merged", len(parts) - 1)
+        points = np.asarray([p for shape in parts for p in shape.points], dtype=np.float32)
+        boxes.append([*points.min(axis=0), *points.max(axis=0)])
+        labels.append(parts[0].label)
+        polygons.append([np.asarray(shape.points, dtype=np.float32) for shape in parts])
+        occluded += any(shape.occluded for shape in parts)
+    return boxes, labels, polygons, occluded
+
+
+def _read_environment(
+    opts: _Options, pattern: str, key: str, columns: Mapping[str, str]
+) -> dict[str, dict[str, str]]:
+    """Image file name -> conditions, from the CSVs under the root whose relative path matches
+    ``pattern``; none found is counted (per-condition results then show ``unknown``)."""
+    found = [
+        folder / name
+        for folder, _dirs, files in walk_inside(
+            opts.root, opts.policy, allow_outside_links=opts.allow_outside_links
+        )
+        for name in files
+        if fnmatchcase(str((folder / name).relative_to(opts.root)).lower(), pattern.lower())
+        or fnmatchcase(name.lower(), pattern.lower())
+    ]
+    if not found:
+        opts.policy.count("environment_csv_missing")
+        return {}
+    table: dict[str, dict[str, str]] = {}
+    for path in sorted(found):
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = csv.DictReader(f)
+            header = rows.fieldnames or []
+            missing = [c for c in (key, *columns) if c not in header]
+            if missing:
+                raise BadInputError(
+                    path, f"environment CSV lacks columns {missing}; it has {header}", "bad_csv"
+                )
+            for row in rows:
+                table[Path(row[key].strip()).name] = {
+                    meta: (row[c] or "").strip() for c, meta in columns.items()
+                }
+    return table
+
+
+def _meta_keys(environment: Mapping[str, Mapping[str, str]]) -> list[str]:
+    return list(next(iter(environment.values())).keys())
