@@ -30,6 +30,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from aihub_bench.tables import cell, markdown_table, number
+
 TIERS: dict[str, tuple[str, ...]] = {
     "smoke": ("debug=smoke",),
     "synthetic": (),
@@ -176,29 +178,29 @@ def read_metrics(run_dir: Path) -> dict[str, Any] | None:
         return None
 
 
-def markdown_table(verdicts: Sequence[Verdict]) -> str:
-    lines = [
-        "| Experiment | Metric | Expected | Actual | Δ | Tolerance | Verdict |",
-        "|---|---|---|---|---|---|---|",
+VERDICT_HEADER = ("Experiment", "Metric", "Expected", "Actual", "Δ", "Tolerance", "Verdict")
+
+
+def verdict_table(verdicts: Sequence[Verdict]) -> str:
+    """The Markdown verdict table of ``regression_<tier>.md`` (failures in bold)."""
+    rows = [
+        [
+            v.experiment,
+            f"`{v.metric}`",
+            _shown(v.expected),
+            _shown(v.actual),
+            "" if v.delta is None else number(v.delta, 4, signed=True),
+            f"±{v.tolerance:g}",
+            f"**{v.verdict}**" if v.failed else v.verdict,
+        ]
+        for v in verdicts
     ]
-    for v in verdicts:
-        delta = "" if v.delta is None else f"{v.delta:+.4f}"
-        verdict = f"**{v.verdict}**" if v.failed else v.verdict
-        lines.append(
-            f"| {v.experiment} | `{v.metric}` | {_fmt(v.expected)} | {_fmt(v.actual)} | {delta} "
-            f"| ±{v.tolerance:g} | {verdict} |"
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_table(VERDICT_HEADER, rows)) + "\n"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"{value:.4f}"
-    return str(value)
+def _shown(value: Any) -> str:
+    """An expected or actual value: 4 decimals; true / false as written in the experiment's YAML."""
+    return str(value).lower() if isinstance(value, bool) else cell(value, digits=4)
 
 
 def regress(
@@ -247,7 +249,7 @@ def regress(
             continue
         verdicts += compare(name, expectations, metrics)
     failed = [v for v in verdicts if v.failed or (strict and v.verdict == "improved")]
-    table = markdown_table(verdicts)
+    table = verdict_table(verdicts)
     summary = (
         f"Tier `{tier}`: {len(plan)} experiments, {len(verdicts)} checks, "
         f"{sum(v.verdict == 'ok' for v in verdicts)} ok, {sum(v.verdict == 'improved' for v in verdicts)} "

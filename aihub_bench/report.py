@@ -27,9 +27,10 @@ from typing import Any
 
 import yaml
 
+from aihub_bench import tables
+from aihub_bench.tables import MISSING, escape, markdown_table
 from aihub_bench.tasks.base import CellSource, ReportColumn, TaskFamily
 
-MISSING = "—"
 README_START = "<!-- report:start -->"
 README_END = "<!-- report:end -->"
 PLOT_NAMES = ("loss_curve.png", "roc_test.png", "roc_pooled.png")
@@ -80,20 +81,9 @@ Cell = tuple[str, dict[str, Any]]
 Source = Callable[[RunSummary], "Cell | None"]
 
 
-def fmt(value: Any, digits: int | None = None) -> str:
-    """``digits`` decimals; by default 3, or 2 for values above 1 (BLEU, chrF, losses)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if not isinstance(value, (int, float)):
-        return MISSING if value is None else str(value)
-    if digits is None:
-        digits = 2 if abs(value) > 1 else 3
-    return f"{value:.{digits}f}"
-
-
 def _number(metrics: dict[str, Any], key: str) -> float | None:
     value = metrics.get(key)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return float(value) if tables.is_number(value) else None
 
 
 def value(key: str, digits: int | None = None) -> Source:
@@ -101,7 +91,7 @@ def value(key: str, digits: int | None = None) -> Source:
 
     def cell(run: RunSummary) -> Cell | None:
         v = _number(run.metrics, key)
-        return None if v is None else (fmt(v, digits), {"": v})
+        return None if v is None else (tables.number(v, digits), {"": v})
 
     return cell
 
@@ -114,9 +104,8 @@ def value_ci(key: str) -> Source:
         if v is None:
             return None
         low, high = _number(run.metrics, f"{key}_ci_low"), _number(run.metrics, f"{key}_ci_high")
-        if low is None or high is None:
-            return fmt(v), {"": v}
-        return f"{fmt(v)} [{fmt(low)}, {fmt(high)}]", {"": v, " CI low": low, " CI high": high}
+        raw = {"": v} if low is None or high is None else {"": v, " CI low": low, " CI high": high}
+        return tables.value_ci(v, low, high), raw
 
     return cell
 
@@ -128,7 +117,7 @@ def mean_std(prefix: str) -> Source:
         mean, std = _number(run.metrics, f"{prefix}_mean"), _number(run.metrics, f"{prefix}_std")
         if mean is None:
             return None
-        return (fmt(mean) if std is None else f"{fmt(mean)} ± {fmt(std)}"), {"": mean, " std": std}
+        return tables.mean_std(mean, std), {"": mean, " std": std}
 
     return cell
 
@@ -140,7 +129,7 @@ def ci(prefix: str) -> Source:
         low, high = _number(run.metrics, f"{prefix}_low"), _number(run.metrics, f"{prefix}_high")
         if low is None or high is None:
             return None
-        return f"[{fmt(low)}, {fmt(high)}]", {" low": low, " high": high}
+        return tables.interval(low, high), {" low": low, " high": high}
 
     return cell
 
@@ -152,7 +141,7 @@ def change(before: str, after: str, digits: int | None = None) -> Source:
         a, b = _number(run.metrics, before), _number(run.metrics, after)
         if a is None or b is None:
             return None
-        return f"{fmt(a, digits)} → {fmt(b, digits)}", {" before": a, " after": b}
+        return f"{tables.number(a, digits)} → {tables.number(b, digits)}", {" before": a, " after": b}
 
     return cell
 
@@ -162,7 +151,7 @@ def flag(key: str) -> Source:
 
     def cell(run: RunSummary) -> Cell | None:
         v = run.metrics.get(key)
-        return (fmt(v), {"": v}) if isinstance(v, bool) else None
+        return (tables.cell(v), {"": v}) if isinstance(v, bool) else None
 
     return cell
 
@@ -415,10 +404,6 @@ def load_runs(paths: Iterable[str | Path]) -> tuple[list[RunSummary], int]:
 
 
 # -- tables ----------------------------------------------------------------------------------
-def _escape(text: str) -> str:
-    return str(text).replace("|", "\\|")
-
-
 def family_table(family: str, runs: Sequence[RunSummary]) -> tuple[list[str], list[list[str]]]:
     """Header and formatted rows of ``family``'s table (the runs of other families are ignored)."""
     members = [run for run in runs if run.family == family]
@@ -459,12 +444,6 @@ def family_csv(family: str, runs: Sequence[RunSummary]) -> tuple[list[str], list
     return header, rows
 
 
-def _markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    align = ["---" if i < 2 else "---:" for i in range(len(header))]
-    lines = ["| " + " | ".join(map(_escape, header)) + " |", "| " + " | ".join(align) + " |"]
-    return lines + ["| " + " | ".join(map(_escape, row)) + " |" for row in rows]
-
-
 def _unique(values: Iterable[Any]) -> list[str]:
     return list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
 
@@ -501,7 +480,7 @@ def family_markdown(
     """``### Title``, the table, notes, signatures, the environment line and (optionally) plot links."""
     members = [run for run in runs if run.family == family]
     spec = spec_of(family, members)
-    lines = [f"### {spec.title}", "", *_markdown_table(*family_table(family, members)), ""]
+    lines = [f"### {spec.title}", "", *markdown_table(*family_table(family, members), numeric_from=2), ""]
     if spec.report_note and (not spec.note_for_cv or any(run.folds is not None for run in members)):
         lines += [spec.report_note, ""]
     for label, key in spec.signatures:
@@ -513,7 +492,7 @@ def family_markdown(
     if any(links for _, links in linked):
         lines += ["Plots:", ""]
         lines += [
-            f"- {_escape(run.name)}: " + ", ".join(f"[{title}]({href})" for title, href in links)
+            f"- {escape(run.name)}: " + ", ".join(f"[{title}]({href})" for title, href in links)
             for run, links in linked
             if links
         ]

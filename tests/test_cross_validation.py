@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 
 from aihub_bench.cli import main as cli_main
 from aihub_bench.data.splits import LeakageError
+from aihub_bench.metrics.cv_report import cv_markdown
 from aihub_bench.pipeline import run
 from tests.conftest import compose_config, run_config, smoke_run_config
 
@@ -250,3 +251,31 @@ def test_folds_that_split_a_person_are_refused(tmp_path: Path, synth_cache: Path
     bad.write_text(json.dumps(folds), encoding="utf-8")
     with pytest.raises(LeakageError, match="appears in folds"):
         run_config([*cmd, f"cv.folds_file={bad}"], tmp_path / "bad", synth_cache)
+
+
+def test_cv_markdown_fold_rows_spread_and_pooled_scores() -> None:
+    """Hand-made summary: counts as integers, CI in brackets, undefined values as "—"."""
+    fold = {"fold": 0, "auc": 0.8, "auc_ci_low": 0.7, "auc_ci_high": 0.85, "sensitivity": 0.8}
+    fold |= {"specificity": 0.7, "threshold": 0.43, "sensitivity_at_0.5": 0.75, "n_pos": 10, "n_neg": 12.0}
+    level = {
+        "auc_mean": 0.85,
+        "auc_std": 0.05,
+        "threshold_mean": float("nan"),
+        "threshold_std": float("nan"),
+        "per_fold": [{**fold, "specificity_at_0.5": float("nan")}, {"fold": 2}],
+        "pooled": {"auc": 0.84, "auc_ci_low": 0.7, "auc_ci_high": 0.95, "n_pos": 30, "n_neg": 36},
+    }
+    summary = {"k": 3, "folds_completed": [0, 2], "complete": False, "operating_point": "Youden"}
+    text = cv_markdown({**summary, "patient_aggregation": "max", **level, "image": {}}, "Mammo")
+    assert text.startswith("# Mammo: 3-fold cross-validation\n\n**Incomplete:** 2 of 3 folds")
+    patient = text[text.index("## Patient level") : text.index("## Image level")].splitlines()[2:-1]
+    assert patient == [
+        "| fold | positives | negatives | AUC (95% CI) | sensitivity | specificity | sens @0.5 | spec @0.5 "
+        "| threshold |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| 0 | 10 | 12 | 0.800 [0.700, 0.850] | 0.800 | 0.700 | 0.750 | — | 0.430 |",
+        "| 2 | — | — | — | — | — | — | — | — |",
+        "| **mean ± std** | | | 0.850 ± 0.050 | — | — | — | — | — |",
+        "| **pooled** | 30 | 36 | 0.840 [0.700, 0.950] | — | — | | | |",
+    ]
+    assert text.rstrip().endswith("| **mean ± std** | | | — | — | — | — | — | — |")  # no image folds

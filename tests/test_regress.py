@@ -10,7 +10,15 @@ import pytest
 from omegaconf import OmegaConf
 
 from aihub_bench import cli
-from aihub_bench.regress import TIERS, Expectation, compare, experiment_names, load_expectations
+from aihub_bench.regress import (
+    TIERS,
+    Expectation,
+    Verdict,
+    compare,
+    experiment_names,
+    load_expectations,
+    verdict_table,
+)
 from tests.conftest import SMOKE_RUNS_ENV, compose_config, find_smoke_run, reuse_smoke_run
 
 
@@ -53,6 +61,23 @@ def test_verdicts_follow_value_tolerance_and_direction() -> None:
     assert _verdict(flipped, 0.3) == "REGRESSED"
     flag = Expectation("train/loss_decreased", True)
     assert _verdict(flag, True) == "ok" and _verdict(flag, False) == "REGRESSED"
+
+
+def test_verdict_table_rows() -> None:
+    verdicts = [
+        Verdict("e1", "test/a", 0.5, 0.61234, 0.05, "improved"),
+        Verdict("e1", "train/loss_decreased", True, False, 0.0, "REGRESSED"),
+        Verdict("e2", "test/b", 53.3, None, 1.0, "run failed"),
+        Verdict("e2", "test/c", 0.2, float("nan"), 0.0, "missing"),
+    ]
+    assert verdict_table(verdicts).splitlines() == [
+        "| Experiment | Metric | Expected | Actual | Δ | Tolerance | Verdict |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| e1 | `test/a` | 0.5000 | 0.6123 | +0.1123 | ±0.05 | improved |",
+        "| e1 | `train/loss_decreased` | true | false | | ±0 | **REGRESSED** |",  # as written in the YAML
+        "| e2 | `test/b` | 53.3000 | — | | ±1 | **run failed** |",
+        "| e2 | `test/c` | 0.2000 | — | — | ±0 | **missing** |",
+    ]
 
 
 def test_malformed_entries_name_the_experiment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,8 +62,8 @@ def test_overall_table_numbers_and_missing() -> None:
     text = detection_results_markdown(METRICS, title="Korean objects")
     assert text.splitlines()[0] == "# Korean objects"
     bbox, segm = (_cells(r) for r in _section(text, "Overall"))
-    assert bbox == ["bbox", "0.512", "0.800", "0.556", "0.100", "0.400", "–", "0.600"]
-    assert segm == ["segm", "0.450", "0.750", "–", "–", "–", "–", "–"]
+    assert bbox == ["bbox", "0.512", "0.800", "0.556", "0.100", "0.400", "—", "0.600"]
+    assert segm == ["segm", "0.450", "0.750", "—", "—", "—", "—", "—"]
     assert "0.999" not in text and "1.500" not in text  # other splits ignored
 
 
@@ -79,8 +79,8 @@ def test_groups_section_only_with_group_keys() -> None:
     text = detection_results_markdown({**METRICS, **GROUP_METRICS}, class_groups=CLASS_GROUPS)
     rows = [_cells(r) for r in _section(text, "Per group")]
     assert rows == [
-        ["도시\\|시설", "2", "0.525", "0.850", "–", "–"],
-        ["유적건조물", "2", "0.450", "0.700", "0.330", "–"],
+        ["도시\\|시설", "2", "0.525", "0.850", "—", "—"],
+        ["유적건조물", "2", "0.450", "0.700", "0.330", "—"],
     ]
     header = next(line for line in text.splitlines() if line.startswith("| group"))
     assert _cells(header) == ["group", "classes", "bbox mAP", "bbox mAP@50", "segm mAP", "segm mAP@50"]
@@ -89,7 +89,7 @@ def test_groups_section_only_with_group_keys() -> None:
 
 def test_groups_without_class_groups_show_missing_counts() -> None:
     text = detection_results_markdown({**METRICS, **GROUP_METRICS})
-    assert [_cells(r)[:2] for r in _section(text, "Per group")] == [["도시\\|시설", "–"], ["유적건조물", "–"]]
+    assert [_cells(r)[:2] for r in _section(text, "Per group")] == [["도시\\|시설", "—"], ["유적건조물", "—"]]
 
 
 def test_worst_classes_order_and_columns() -> None:
@@ -98,7 +98,7 @@ def test_worst_classes_order_and_columns() -> None:
     assert rows == [
         ["1", "가로등", "도시\\|시설", "0.200", "7"],
         ["2", "불상", "유적건조물", "0.200", "40"],
-        ["3", "a\\|b", "–", "0.300", "3"],
+        ["3", "a\\|b", "—", "0.300", "3"],
         ["4", "석탑", "유적건조물", "0.700", "12"],
     ]
     assert "## Worst classes (bbox AP, 4 of 5)" in text

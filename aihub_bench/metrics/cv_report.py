@@ -24,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 from aihub_bench.metrics.classification_predictions import LEVELS, has_both_classes, read_predictions_csv
 from aihub_bench.metrics.clinical import bootstrap_ci, operating_point, plot_roc, summarize_folds
 from aihub_bench.run_dir import write_json
+from aihub_bench.tables import count, markdown_table, mean_std, number, value_ci
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,6 @@ OPERATING_POINT = (
     "threshold = Youden's J on each fold's val part (held out of the training folds); "
     "the *_at_0.5 metrics use a fixed 0.5"
 )
-MISSING = "–"
 
 
 def cv_title(name: str, negative: str, positive: str) -> str:
@@ -182,49 +182,45 @@ def headline(summary: Mapping[str, Any]) -> dict[str, float]:
 
 
 # -- markdown ---------------------------------------------------------------------------------
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return MISSING
-    return f"{value:.{digits}f}"
+LEVEL_HEADER = (
+    "fold",
+    "positives",
+    "negatives",
+    "AUC (95% CI)",
+    "sensitivity",
+    "specificity",
+    "sens @0.5",
+    "spec @0.5",
+    "threshold",
+)
+# the per-fold metrics after the AUC column, in LEVEL_HEADER's order
+RATE_KEYS = ("sensitivity", "specificity", "sensitivity_at_0.5", "specificity_at_0.5", "threshold")
 
 
-def _ci(row: Mapping[str, Any]) -> str:
-    if "auc" not in row:
-        return MISSING
-    low, high = row.get("auc_ci_low"), row.get("auc_ci_high")
-    return f"{_num(row['auc'])} ({_num(low)}–{_num(high)})"
-
-
-def _count(value: Any) -> str:
-    return MISSING if value is None else str(int(value))
+def _auc_ci(row: Mapping[str, Any]) -> str:
+    return value_ci(row.get("auc"), row.get("auc_ci_low"), row.get("auc_ci_high"))
 
 
 def _level_table(block: Mapping[str, Any]) -> list[str]:
-    header = "| fold | positives | negatives | AUC (95% CI) | sensitivity | specificity | sens @0.5 | spec @0.5 | threshold |"
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for row in block.get("per_fold", []):
-        lines.append(
-            f"| {row['fold']} | {_count(row.get('n_pos'))} | {_count(row.get('n_neg'))} | {_ci(row)} | "
-            f"{_num(row.get('sensitivity'))} | {_num(row.get('specificity'))} | "
-            f"{_num(row.get('sensitivity_at_0.5'))} | {_num(row.get('specificity_at_0.5'))} | "
-            f"{_num(row.get('threshold'))} |"
-        )
-
-    def mean_std(key: str) -> str:
-        mean = block.get(f"{key}_mean")
-        return MISSING if mean is None else f"{_num(mean)} ± {_num(block.get(f'{key}_std'))}"
-
-    lines.append(
-        f"| **mean ± std** | | | {mean_std('auc')} | {mean_std('sensitivity')} | {mean_std('specificity')} | "
-        f"{mean_std('sensitivity_at_0.5')} | {mean_std('specificity_at_0.5')} | {mean_std('threshold')} |"
-    )
+    """One level's table: a row per fold, then mean ± std over the folds and the pooled scores."""
+    rows = [
+        [
+            str(row["fold"]),
+            count(row.get("n_pos")),
+            count(row.get("n_neg")),
+            _auc_ci(row),
+            *(number(row.get(key)) for key in RATE_KEYS),
+        ]
+        for row in block.get("per_fold", [])
+    ]
+    spread = [mean_std(block.get(f"{key}_mean"), block.get(f"{key}_std")) for key in ("auc", *RATE_KEYS)]
+    rows.append(["**mean ± std**", "", "", *spread])
     pooled = block.get("pooled") or {}
     if pooled:
-        lines.append(
-            f"| **pooled** | {_count(pooled.get('n_pos'))} | {_count(pooled.get('n_neg'))} | {_ci(pooled)} | "
-            f"{_num(pooled.get('sensitivity'))} | {_num(pooled.get('specificity'))} | | | |"
-        )
-    return lines
+        counts = [count(pooled.get("n_pos")), count(pooled.get("n_neg"))]
+        rates = [number(pooled.get(key)) for key in RATE_KEYS[:2]]  # no fixed-0.5 point, no threshold
+        rows.append(["**pooled**", *counts, _auc_ci(pooled), *rates, "", "", ""])
+    return markdown_table(LEVEL_HEADER, rows, numeric_from=1)
 
 
 def cv_markdown(summary: Mapping[str, Any], title: str = "") -> str:

@@ -2,18 +2,17 @@
 
 Reads the keys written by :func:`aihub_bench.metrics.coco_eval.evaluate_coco` under a split prefix
 (``test/bbox_mAP``, ``test/bbox_AP/<class>``, ``test/bbox_mAP/<group>``, ...) and renders an overall
-table, a per-group table and the worst classes. Missing (undefined) values are shown as "–".
+table, a per-group table and the worst classes. Missing (undefined) values are shown as "—" (``tables.MISSING``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 from aihub_bench.metrics.coco_eval import IOU_TYPES
-
-MISSING = "–"
+from aihub_bench.tables import MISSING, count, markdown_table, number
 
 # (column header, metric key suffix)
 _OVERALL_COLUMNS = (
@@ -25,22 +24,6 @@ _OVERALL_COLUMNS = (
     ("mAP_l", "mAP_l"),
     ("AR@100", "mAR_100"),
 )
-
-
-def _escape(name: str) -> str:
-    return str(name).replace("|", "\\|")
-
-
-def _fmt(value: float | None) -> str:
-    return MISSING if value is None else f"{value:.3f}"
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int) -> list[str]:
-    """Markdown table lines; columns from ``numeric_from`` on are right-aligned."""
-    align = ["---" if i < numeric_from else "---:" for i in range(len(header))]
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return lines
 
 
 def _suffixed(split_metrics: Mapping[str, float], prefix: str) -> dict[str, float]:
@@ -74,8 +57,8 @@ def detection_results_markdown(
 
     lines += ["", "## Overall", ""]
     header = ["IoU type", *(col for col, _ in _OVERALL_COLUMNS)]
-    rows = [[t, *(_fmt(ours.get(f"{t}_{key}")) for _, key in _OVERALL_COLUMNS)] for t in iou_types]
-    lines += _table(header, rows, numeric_from=1)
+    rows = [[t, *(number(ours.get(f"{t}_{key}")) for _, key in _OVERALL_COLUMNS)] for t in iou_types]
+    lines += markdown_table(header, rows, numeric_from=1)
 
     group_maps = {t: _suffixed(ours, f"{t}_mAP/") for t in iou_types}
     group_50 = {t: _suffixed(ours, f"{t}_mAP_50/") for t in iou_types}
@@ -88,11 +71,11 @@ def detection_results_markdown(
             header += [f"{t} mAP", f"{t} mAP@50"]
         rows = []
         for g in groups:
-            row = [_escape(g), MISSING if sizes is None else str(sizes.get(g, 0))]
+            row = [g, MISSING if sizes is None else count(sizes.get(g, 0))]
             for t in group_types:
-                row += [_fmt(group_maps[t].get(g)), _fmt(group_50[t].get(g))]
+                row += [number(group_maps[t].get(g)), number(group_50[t].get(g))]
             rows.append(row)
-        lines += ["", "## Per group", "", *_table(header, rows, numeric_from=1)]
+        lines += ["", "## Per group", "", *markdown_table(header, rows, numeric_from=1)]
 
     ap_type = next((t for t in iou_types if _suffixed(ours, f"{t}_AP/")), None)
     if ap_type is not None and worst > 0:
@@ -104,17 +87,17 @@ def detection_results_markdown(
         header += ["objects"] if object_counts is not None else []
         rows = []
         for rank, (name, ap) in enumerate(ranked, start=1):
-            row = [str(rank), _escape(name)]
+            row = [str(rank), name]
             if class_groups is not None:
-                group = class_groups.get(name)
-                row.append(MISSING if group is None else _escape(group))
-            row.append(_fmt(ap))
+                row.append(class_groups.get(name, MISSING))
+            row.append(number(ap))
             if object_counts is not None:
-                count = object_counts.get(name)
-                row.append(MISSING if count is None else str(int(count)))
+                row.append(count(object_counts.get(name)))
             rows.append(row)
         lines += ["", f"## Worst classes ({ap_type} AP, {len(ranked)} of {len(per_class)})", ""]
-        lines += _table(header, rows, numeric_from=len(header) - (2 if object_counts is not None else 1))
+        lines += markdown_table(
+            header, rows, numeric_from=len(header) - (2 if object_counts is not None else 1)
+        )
     return "\n".join(lines) + "\n"
 
 
