@@ -127,3 +127,26 @@ def test_write_results_markdown_utf8(tmp_path: Path) -> None:
     assert path == tmp_path / "run" / "results.md"
     assert path.read_bytes().decode("utf-8") == text
     assert "유적건조물" in path.read_text(encoding="utf-8")
+
+
+def test_size_rule_rows_and_per_condition_table() -> None:
+    metrics = {
+        "test/bbox_mAP": 0.4,
+        "test/bbox_mAP_50": 0.6,
+        "test/bbox_mAP_size_rule": 0.5,
+        "test/bbox_mAP_50_size_rule": 0.7,
+        "test/bbox_mAP_by_day_night/day": 0.45,
+        "test/bbox_mAP_50_by_day_night/day": 0.65,
+        "test/bbox_mAP_by_day_night/night": 0.25,
+        "test/bbox_mAP_50_by_day_night/night": 0.35,
+        "test/bbox_mAP_by_weather/rain": 0.3,
+    }
+    text = detection_results_markdown(metrics)
+    assert "| bbox (size rule) | 0.500 | 0.700 |" in text
+    assert "## Per group" not in text  # condition keys are not class groups
+    section = text.split("## Per condition (the test images of each)")[1]
+    assert "| condition | value | bbox mAP | bbox mAP@50 |" in section
+    assert "| day_night | day | 0.450 | 0.650 |" in section
+    assert "| day_night | night | 0.250 | 0.350 |" in section
+    assert "| weather | rain | 0.300 | — |" in section
+    assert "Per condition" not in detection_results_markdown({"test/bbox_mAP": 0.4})

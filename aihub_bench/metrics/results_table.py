@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from aihub_bench.metrics.coco_eval import IOU_TYPES
+from aihub_bench.metrics.size_rule import SIZE_RULE_SUFFIX
 from aihub_bench.tables import MISSING, count, markdown_table, number
 
 # (column header, metric key suffix)
@@ -31,6 +32,18 @@ def _suffixed(split_metrics: Mapping[str, float], prefix: str) -> dict[str, floa
     return {
         k[len(prefix) :]: v for k, v in split_metrics.items() if k.startswith(prefix) and len(k) > len(prefix)
     }
+
+
+def _suffixed_conditions(ours: Mapping[str, float], iou_type: str) -> dict[tuple[str, str], dict[str, float]]:
+    """``(condition, value) -> {"mAP": .., "mAP_50": ..}`` from keys ``{t}_mAP[_50]_by_<condition>/<value>``."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for stat in ("mAP", "mAP_50"):
+        prefix = f"{iou_type}_{stat}_by_"
+        for rest, value in _suffixed(ours, prefix).items():
+            condition, _, name = rest.partition("/")
+            if name:
+                out.setdefault((condition, name), {})[stat] = value
+    return out
 
 
 def detection_results_markdown(
@@ -58,7 +71,36 @@ def detection_results_markdown(
     lines += ["", "## Overall", ""]
     header = ["IoU type", *(col for col, _ in _OVERALL_COLUMNS)]
     rows = [[t, *(number(ours.get(f"{t}_{key}")) for _, key in _OVERALL_COLUMNS)] for t in iou_types]
+    rows += [  # the same under a guideline's size rule (metrics/size_rule.py), where computed
+        [
+            f"{t} (size rule)",
+            *(number(ours.get(f"{t}_{key}{SIZE_RULE_SUFFIX}")) for _, key in _OVERALL_COLUMNS),
+        ]
+        for t in iou_types
+        if f"{t}_mAP{SIZE_RULE_SUFFIX}" in ours
+    ]
     lines += markdown_table(header, rows, numeric_from=1)
+
+    conditions = {t: _suffixed_conditions(ours, t) for t in iou_types}
+    condition_types = [t for t in iou_types if conditions[t]]
+    if condition_types:
+        keys = sorted({c for t in condition_types for c in conditions[t]})
+        header = ["condition", "value"]
+        for t in condition_types:
+            header += [f"{t} mAP", f"{t} mAP@50"]
+        rows = []
+        for condition, value in keys:
+            row = [condition, value]
+            for t in condition_types:
+                found = conditions[t].get((condition, value), {})
+                row += [number(found.get("mAP")), number(found.get("mAP_50"))]
+            rows.append(row)
+        lines += [
+            "",
+            "## Per condition (the test images of each)",
+            "",
+            *markdown_table(header, rows, numeric_from=2),
+        ]
 
     group_maps = {t: _suffixed(ours, f"{t}_mAP/") for t in iou_types}
     group_50 = {t: _suffixed(ours, f"{t}_mAP_50/") for t in iou_types}
