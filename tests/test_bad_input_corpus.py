@@ -20,7 +20,7 @@ from bad_input.common import Fault, Outcome
 
 from aihub_bench.errors import BadInputError
 
-READERS = ["xray", "korean_objects", "mammography", "fundus", "human_motion", "nmt_corpus"]
+READERS = ["xray", "korean_objects", "mammography", "fundus", "human_motion", "nmt_corpus", "sidewalk"]
 TIMEOUT_S = 120
 
 

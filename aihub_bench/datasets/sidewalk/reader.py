@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from aihub_bench.datasets.sidewalk.layout import CLASSES, IMAGE_PATTERN, SUBSETS, XML_PATTERN, parse_name
-from aihub_bench.errors import BadInputError, ErrorPolicy, resolve_inside
+from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
 from aihub_bench.formats.cvat import CvatImage, CvatShape, read_cvat
 from aihub_bench.formats.images import check_image, read_image_header
-from aihub_bench.formats.walk import walk_inside
+from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.records import DetectionSample
 
 VERIFY_MODES = ("none", "header", "full")
@@ -86,20 +86,21 @@ def read_sidewalk(
         verify_images,
         allow_outside_links,
     )
-    xmls, images = _list_files(opts, xml_pattern)
+    xmls, images, csvs = _list_files(opts, xml_pattern, environment_csv)
     if not xmls:
         raise FileNotFoundError(f"no {subset} annotation XML matching {xml_pattern!r} under {root}")
-    environment = (
-        _read_environment(
-            opts, environment_csv, environment_key, environment_columns or DEFAULT_ENVIRONMENT_COLUMNS
-        )
-        if environment_csv
-        else {}
-    )
+    columns = environment_columns or DEFAULT_ENVIRONMENT_COLUMNS
+    # None: no CSV asked for; {} : none found or none readable (every image's conditions "unknown")
+    environment = _read_environment(opts, csvs, environment_key, columns) if environment_csv else None
     samples: list[DetectionSample] = []
     seen: set[str] = set()
     for xml in xmls:
-        task = read_cvat(xml, policy, known_labels=set(CLASSES[subset]))
+        try:
+            task = read_cvat(xml, policy, known_labels=set(CLASSES[subset]))
+        except BadInputError as err:  # a file that cannot be used at all: its images are unknown
+            policy.handle(err)
+            policy.count("annotation_files_dropped")
+            continue
         xml_name = parse_name(xml.name, xml_pattern)
         for entry in task.images:
             key = Path(entry.name).name
@@ -121,46 +122,82 @@ def read_sidewalk(
                 continue
             if sample is None:
                 continue
-            if environment:
+            if environment is not None:
                 conditions = environment.get(key)
                 if conditions is None:
                     policy.count("images_without_environment")
-                sample.meta.update(conditions or dict.fromkeys(_meta_keys(environment), "unknown"))
+                sample.meta.update(conditions or dict.fromkeys(columns.values(), "unknown"))
             samples.append(sample)
+    _count_unlisted_images(opts, images, seen, image_pattern)
     samples.sort(key=lambda s: s.image_path.name)
     for i, s in enumerate(samples):
         s.image_id = i + 1
     return samples
 
 
-def _list_files(opts: _Options, xml_pattern: str) -> tuple[list[Path], dict[str, list[Path]]]:
-    """The subset's XMLs (sorted) and every image under the root by file name."""
+def _list_files(
+    opts: _Options, xml_pattern: str, environment_csv: str | None
+) -> tuple[list[Path], dict[str, list[Path]], list[Path]]:
+    """The subset's XMLs (sorted), every image under the root by file name, and the environment CSVs
+    (files whose path relative to the root, or name, matches the glob ``environment_csv``).
+
+    One walk for all three, so a refused folder link is counted once. An XML or CSV linked outside
+    the root is refused here (images are checked when an XML names them)."""
     xmls: list[Path] = []
     images: dict[str, list[Path]] = {}
+    csvs: list[Path] = []
+    pattern = (environment_csv or "").lower()
     for folder, _dirs, files in walk_inside(
         opts.root, opts.policy, allow_outside_links=opts.allow_outside_links, contents="annotations"
     ):
         for name in files:
             lower = name.lower()
+            path = folder / name
             if lower.endswith(".xml"):
                 parsed = parse_name(name, xml_pattern)
                 if parsed is not None and parsed.subset == opts.subset:
-                    xmls.append(folder / name)
+                    if file_inside(opts.root, path, opts.policy, opts.allow_outside_links):
+                        xmls.append(path)
                 elif parsed is None and not name.startswith("."):
                     opts.policy.count("xml_files_not_matching_xml_pattern")
             elif lower.endswith(IMAGE_SUFFIXES):
-                images.setdefault(name, []).append(folder / name)
-    return sorted(xmls), images
+                images.setdefault(name, []).append(path)
+            elif pattern and (
+                fnmatchcase(str(path.relative_to(opts.root)).lower(), pattern) or fnmatchcase(lower, pattern)
+            ):
+                if file_inside(opts.root, path, opts.policy, opts.allow_outside_links):
+                    csvs.append(path)
+    return sorted(xmls), images, sorted(csvs)
+
+
+def _count_unlisted_images(
+    opts: _Options, images: Mapping[str, list[Path]], listed: set[str], image_pattern: str
+) -> None:
+    """Count the subset's image files that no (readable) XML lists: a lost task XML shows here."""
+    unlisted = 0
+    for name, paths in images.items():
+        parsed = parse_name(name, image_pattern)
+        if name not in listed and parsed is not None and parsed.subset == opts.subset:
+            unlisted += len(paths)
+    if unlisted:
+        opts.policy.count("images_not_listed_in_any_xml", unlisted)
 
 
 def _image_path(opts: _Options, xml: Path, entry: CvatImage, images: Mapping[str, list[Path]]) -> Path:
     """The file an ``<image name>`` refers to: relative to the XML's folder, else found by file name."""
-    beside = resolve_inside(
-        opts.root, xml.parent.relative_to(opts.root) / entry.name, opts.allow_outside_links
-    )
+    try:
+        beside = resolve_inside(
+            opts.root, xml.parent.relative_to(opts.root) / entry.name, opts.allow_outside_links
+        )
+    except BadInputError as err:
+        if err.kind != "path_escape":  # a link leading outside: the error names the link
+            raise
+        raise BadInputError(xml, f"image {entry.name!r}: {err.reason}", err.kind) from err
     if beside.is_file():
         return beside
     found = images.get(Path(entry.name).name, [])
+    if len(found) == 1:
+        check_inside(opts.root, found[0], opts.allow_outside_links)
     if len(found) > 1:
         others = ", ".join(str(p.relative_to(opts.root)) for p in found[:3])
         raise BadInputError(
@@ -244,26 +281,27 @@ def _objects(
 
 
 def _read_environment(
-    opts: _Options, pattern: str, key: str, columns: Mapping[str, str]
+    opts: _Options, found: Sequence[Path], key: str, columns: Mapping[str, str]
 ) -> dict[str, dict[str, str]]:
-    """Image file name -> conditions, from the CSVs under the root whose relative path matches
-    ``pattern``; none found is counted (per-condition results then show ``unknown``)."""
-    found = [
-        folder / name
-        for folder, _dirs, files in walk_inside(
-            opts.root, opts.policy, allow_outside_links=opts.allow_outside_links
-        )
-        for name in files
-        if fnmatchcase(str((folder / name).relative_to(opts.root)).lower(), pattern.lower())
-        or fnmatchcase(name.lower(), pattern.lower())
-    ]
+    """Image file name -> conditions, from the environment CSVs ``found``; none found is counted
+    (per-condition results then show ``unknown``), a CSV that cannot be read goes to the policy."""
     if not found:
         opts.policy.count("environment_csv_missing")
         return {}
     table: dict[str, dict[str, str]] = {}
-    for path in sorted(found):
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = csv.DictReader(f)
+    for path in found:
+        try:
+            table.update(_read_environment_csv(path, key, columns))
+        except BadInputError as err:
+            opts.policy.handle(err)  # no image goes: they keep no (or another CSV's) conditions
+    return table
+
+
+def _read_environment_csv(path: Path, key: str, columns: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {}
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = csv.DictReader(f)
+        try:
             header = rows.fieldnames or []
             missing = [c for c in (key, *columns) if c not in header]
             if missing:
@@ -271,11 +309,11 @@ def _read_environment(
                     path, f"environment CSV lacks columns {missing}; it has {header}", "bad_csv"
                 )
             for row in rows:
-                table[Path(row[key].strip()).name] = {
+                table[Path((row[key] or "").strip()).name] = {
                     meta: (row[c] or "").strip() for c, meta in columns.items()
                 }
+        except UnicodeDecodeError as err:
+            raise BadInputError(path, f"environment CSV is not UTF-8 text: {err}", "bad_csv") from err
+        except csv.Error as err:
+            raise BadInputError(path, f"environment CSV line {rows.line_num}: {err}", "bad_csv") from err
     return table
-
-
-def _meta_keys(environment: Mapping[str, Mapping[str, str]]) -> list[str]:
-    return list(next(iter(environment.values())).keys())
