@@ -19,9 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_maskrcnn_smoke_writes_run_dir_and_beats_untrained(tmp_path: Path, synth_cache: Path) -> None:
-    trained = smoke_run_config(
-        ["dataset=xray", "model=maskrcnn", "debug=smoke"], tmp_path / "run", synth_cache
-    )
+    # the smoke tier's experiment, so that CI reuses the gate's run (tests/conftest.py)
+    trained = smoke_run_config(["experiment=xray_maskrcnn", "debug=smoke"], tmp_path / "run", synth_cache)
     for key in ("test/bbox_mAP", "test/segm_mAP", "test/bbox_mAP_50", "test/bbox_mAP_75", "test/segm_mAP_50"):
         assert key in trained
     assert any(k.startswith("test/bbox_AP/") for k in trained), "per-class AP missing"
@@ -50,7 +49,7 @@ def test_maskrcnn_smoke_writes_run_dir_and_beats_untrained(tmp_path: Path, synth
     )
 
     untrained = run_config(
-        ["dataset=xray", "model=maskrcnn", "debug=smoke", "train=false"], tmp_path / "untrained", synth_cache
+        ["experiment=xray_maskrcnn", "debug=smoke", "train=false"], tmp_path / "untrained", synth_cache
     )
     # Three epochs from scratch are chaotic: mAP@50 ranges 0.04-0.41 with the seed and the CPU's thread
     # count (README). The smoke run checks that training happened, not how well it went.
