@@ -11,6 +11,7 @@ Every reader opens images through this module, so the same rules hold everywhere
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -44,6 +45,31 @@ def _open(path: Path) -> Image.Image:
         im.close()
         raise BadInputError(path, f"image mode {mode!r} cannot be read as RGB", "unsupported_image")
     return im
+
+
+#: ``dataset.reader.verify_images`` of every reader: ``none`` (nothing read here), ``header`` (the size
+#: from the header, decompression bombs refused) or ``full`` (every pixel decoded).
+VERIFY_MODES = ("none", "header", "full")
+
+
+def check_verify_mode(mode: Any) -> str:
+    """``mode`` if it is one of :data:`VERIFY_MODES`, else a ``ValueError`` (with a hint for a bool, the
+    option's type before it had three modes)."""
+    if isinstance(mode, bool):
+        raise ValueError(
+            f"verify_images must be one of {list(VERIFY_MODES)}, got the bool {mode!r}: "
+            "use full instead of true, header instead of false"
+        )
+    if mode not in VERIFY_MODES:
+        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {mode!r}")
+    return str(mode)
+
+
+def verify_image(path: str | Path, mode: str) -> tuple[int, int] | None:
+    """The image's ``(width, height)`` as ``verify_images=mode`` checks it (``None`` for ``none``)."""
+    if mode == "none":
+        return None
+    return check_image(path) if mode == "full" else read_image_header(path)
 
 
 def read_image_header(path: str | Path) -> tuple[int, int]:

@@ -35,14 +35,13 @@ from aihub_bench.datasets.fundus.layout import (
     resolve_task,
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
-from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.images import check_verify_mode, verify_image
 from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.formats.xlsx import open_xlsx
 from aihub_bench.records import ClassificationCase
 
 log = logging.getLogger(__name__)
 
-VERIFY_MODES = ("none", "header", "full")
 GROUP_KEYS = ("person", "image")
 
 
@@ -98,14 +97,6 @@ def _parse_names(
             continue
         named.append((path, name))
     return named
-
-
-def _verify(path: Path, mode: str) -> None:
-    """Raise BadInputError when the image header (header) or its pixels (full) cannot be read."""
-    if mode == "header":
-        read_image_header(path)  # no pixel decoding; refuses decompression bombs
-    elif mode == "full":
-        check_image(path)
 
 
 # ------------------------------------------------------------------------------------------ sheet
@@ -286,7 +277,7 @@ class _Builder:
     sheet: _Sheet | None
 
     def build(self, path: Path, name: FundusName) -> ClassificationCase:
-        _verify(path, self.verify_images)
+        verify_image(path, self.verify_images)
         meta: dict[str, Any] = {"kind": name.kind, "code": name.code, "serial": name.serial, "eye": name.eye}
         if self.sheet is not None:
             row = self.sheet.rows.get(name.stem.lower())
@@ -355,7 +346,7 @@ def read_fundus(
     if not root.is_dir():
         raise FileNotFoundError(f"fundus dataset root {root} is not a directory")
     _option(group_by, GROUP_KEYS, "group_by")
-    _option(verify_images, VERIFY_MODES, "verify_images")
+    check_verify_mode(verify_images)
     spec = resolve_task(task, kind, negative_codes, positive_codes)
     pattern = compile_pattern(file_pattern)
     columns = merge_sheet_columns(sheet_columns)

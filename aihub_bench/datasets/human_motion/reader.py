@@ -65,7 +65,7 @@ from aihub_bench.datasets.human_motion.layout import (
     video_frame_index,
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
-from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.images import check_image, check_verify_mode, read_image_header
 from aihub_bench.formats.safe_json import load_json
 from aihub_bench.formats.video import copy_atomic, extract_frames, frame_cache_folder, probe_video
 from aihub_bench.formats.walk import Walk, walk_inside
@@ -75,7 +75,6 @@ log = logging.getLogger(__name__)
 
 FRAME_MODES = ("auto", "images", "video")
 BBOX_FORMATS = ("auto", "xyxy", "xywh")
-VERIFY_MODES = ("none", "header", "full")
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # larger coordinates would become inf in the records
 JOINT_TOLERANCE = 1.0  # pixels a visible joint may lie outside the image
 MIN_BOX_SIZE = 1.0  # pixels: narrower or lower boxes (after clipping) are degenerate
@@ -864,7 +863,7 @@ def read_human_motion(
         raise FileNotFoundError(f"human-motion dataset root {root} is not a directory")
     _option(frames, FRAME_MODES, "frames")
     _option(bbox_format, BBOX_FORMATS, "bbox_format")
-    _option(verify_images, VERIFY_MODES, "verify_images")
+    check_verify_mode(verify_images)
     if not (
         isinstance(annotation_fps, (int, float)) and math.isfinite(annotation_fps) and annotation_fps > 0
     ):

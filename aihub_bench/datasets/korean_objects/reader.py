@@ -34,7 +34,7 @@ from aihub_bench.datasets.korean_objects.layout import (
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.aihub_region_json import parse_tags, read_region_json
-from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.images import check_verify_mode, verify_image
 from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import DetectionSample
 
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 
 READER_VERSION = 2  # bump when what the scan stores changes: invalidates every index cache
 BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
-VERIFY_MODES = ("none", "header", "full")
 GROUP_KEYS = ("code", "sequence", "image")
 LABEL_SOURCES = ("folder", "region")
 
@@ -123,21 +122,13 @@ def _scan_folder(folder: Path, verify_images: str, root: Path, allow_outside_lin
         image_name, json_name = images[stem][0], jsons[stem][0]
         try:
             ann = read_region_json(folder / json_name)
-            header = _verify(folder / image_name, verify_images)
+            header = verify_image(folder / image_name, verify_images)
         except BadInputError as err:
             problems.append((Path(err.path).name, err.reason, err.kind))
             continue
         regions = [(r.corners, r.label, r.tags, r.extra) for r in ann.regions]
         scanned.append(_Scanned(stem, image_name, ann.identifier, ann.imsize, regions, ann.extra, header))
     return {"images": scanned, "problems": problems}
-
-
-def _verify(path: Path, mode: str) -> tuple[int, int] | None:
-    if mode == "none":
-        return None
-    if mode == "full":
-        return check_image(path)
-    return read_image_header(path)  # header only; refuses decompression bombs
 
 
 # ------------------------------------------------------------------------------------------ build
@@ -446,7 +437,7 @@ def read_korean_objects(
     _option(label_source, LABEL_SOURCES, "label_source")
     _option(group_by, GROUP_KEYS, "group_by")
     _option(imsize_order, ("wh", "hw"), "imsize_order")
-    _option(verify_images, VERIFY_MODES, "verify_images")
+    check_verify_mode(verify_images)
     wanted = None if domains is None else set(resolve_domains(domains))
     cache = FolderIndexCache(
         cache_file(cache_dir, root, verify_images) if cache_dir else None,

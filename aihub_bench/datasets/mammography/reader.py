@@ -39,13 +39,13 @@ from aihub_bench.datasets.mammography.layout import (
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
 from aihub_bench.formats.dicom import check_image_header, check_pixel_data, is_compressed, read_dicom_image
+from aihub_bench.formats.images import check_verify_mode
 from aihub_bench.formats.safe_json import load_json
 from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import ClassificationCase
 
 log = logging.getLogger(__name__)
 
-VERIFY_MODES = ("none", "header", "full")
 # Values above this size are not read by the header check (a mammogram's pixels are tens of MB):
 # their declared length is checked against the file size instead.
 DEFER_SIZE = "64 KB"
@@ -490,8 +490,7 @@ def _options(
     allow_outside_links: bool,
 ) -> _Options:
     """Validate the reader's options: a wrong option is a ValueError before any file is read."""
-    if verify_images not in VERIFY_MODES:
-        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {verify_images!r}")
+    check_verify_mode(verify_images)
     ranges = resolve_class_ranges(class_ranges)
     positive = frozenset([positive_classes] if isinstance(positive_classes, str) else positive_classes)
     if not positive or positive - set(ranges):

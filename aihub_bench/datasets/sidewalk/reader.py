@@ -22,11 +22,10 @@ import numpy as np
 from aihub_bench.datasets.sidewalk.layout import CLASSES, IMAGE_PATTERN, SUBSETS, XML_PATTERN, parse_name
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
 from aihub_bench.formats.cvat import CvatImage, CvatShape, read_cvat
-from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.images import check_verify_mode, verify_image
 from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.records import DetectionSample
 
-VERIFY_MODES = ("none", "header", "full")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 #: CSV column -> meta key (the twin's columns; [A] the release's are configurable).
 DEFAULT_ENVIRONMENT_COLUMNS = {"daynight": "day_night", "weather": "weather", "datetime": "capture_time"}
@@ -72,8 +71,7 @@ def read_sidewalk(
     policy = policy or ErrorPolicy("raise")
     if subset not in SUBSETS:
         raise ValueError(f"subset must be one of {list(SUBSETS)}, got {subset!r}")
-    if verify_images not in VERIFY_MODES:
-        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {verify_images!r}")
+    check_verify_mode(verify_images)
     unknown = sorted(set(classes or ()) - set(CLASSES[subset]))
     if unknown:
         raise ValueError(f"classes {unknown} are not {subset} classes; known: {', '.join(CLASSES[subset])}")
@@ -119,8 +117,6 @@ def read_sidewalk(
                 )
             except BadInputError as err:
                 policy.handle(err)
-                continue
-            if sample is None:
                 continue
             if environment is not None:
                 conditions = environment.get(key)
@@ -216,15 +212,12 @@ def _image_path(opts: _Options, xml: Path, entry: CvatImage, images: Mapping[str
 
 def _sample(
     opts: _Options, path: Path, entry: CvatImage, xml_sequence: str, image_pattern: str
-) -> DetectionSample | None:
-    if opts.verify_images != "none":
-        size = check_image(path) if opts.verify_images == "full" else read_image_header(path)
-        if size != (entry.width, entry.height):
-            raise BadInputError(
-                path,
-                f"image is {size[0]}x{size[1]}, its XML says {entry.width}x{entry.height}",
-                "size_mismatch",
-            )
+) -> DetectionSample:
+    size = verify_image(path, opts.verify_images)
+    if size is not None and size != (entry.width, entry.height):
+        raise BadInputError(
+            path, f"image is {size[0]}x{size[1]}, its XML says {entry.width}x{entry.height}", "size_mismatch"
+        )
     name = parse_name(path.name, image_pattern)
     if name is None:
         opts.policy.count("images_not_matching_image_pattern")

@@ -247,7 +247,6 @@ def _conditions(image: Image.Image, walk: _Walk, rng: np.random.Generator) -> Im
 
 
 def _frame(
-    subset: str,
     classes: Sequence[str],
     walk: _Walk,
     size: tuple[int, int],
@@ -330,7 +329,7 @@ def write_synthetic_sidewalk(
             images: list[CvatImage] = []
             for frame in range(1, p["frames_per_sequence"] + 1):
                 rng = np.random.default_rng([p["seed"], s_index, seq, frame])
-                picture, objects = _frame(subset, labels, walk, (h, w), rule, rng)
+                picture, objects = _frame(labels, walk, (h, w), rule, rng)
                 name = image_name(subset, sequence, frame)
                 picture.save(folder / name, "JPEG", quality=JPEG_QUALITY)
                 shapes = [

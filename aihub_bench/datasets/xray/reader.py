@@ -30,13 +30,12 @@ from aihub_bench.datasets.xray.layout import (
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
 from aihub_bench.formats.coco import check_coco, listed_images, load_coco
-from aihub_bench.formats.images import check_image, read_image_header
+from aihub_bench.formats.images import check_image, check_verify_mode, read_image_header
 from aihub_bench.formats.voc import VocAnnotation, read_voc
 from aihub_bench.formats.walk import walk_inside
 from aihub_bench.records import DetectionSample
 
 BOX_TOLERANCE = 1.0  # pixels a box may stick out of the image before it counts as bad
-VERIFY_MODES = ("none", "header", "full")
 _INT64 = 2**63
 
 
@@ -345,7 +344,7 @@ def read_xray(
         raise FileNotFoundError(f"X-ray dataset root {root} is not a directory")
     if annotations not in ("coco", "voc"):
         raise ValueError(f"annotations must be 'coco' or 'voc', got {annotations!r}")
-    _check_verify_mode(verify_images)
+    check_verify_mode(verify_images)
     if bbox_polygon_tolerance is not None and not bbox_polygon_tolerance >= 0:
         raise ValueError(f"bbox_polygon_tolerance must be >= 0 or None, got {bbox_polygon_tolerance!r}")
     if not 0.0 <= bbox_polygon_min_iou <= 1.0:
@@ -448,16 +447,6 @@ def _is_number(value: Any) -> bool:
     if isinstance(value, int):
         return -_INT64 <= value < _INT64
     return isinstance(value, float) and math.isfinite(value)
-
-
-def _check_verify_mode(mode: Any) -> None:
-    if isinstance(mode, bool):  # the option was a bool before it had three modes
-        raise ValueError(
-            f"verify_images must be one of {list(VERIFY_MODES)}, got the bool {mode!r}: "
-            "use full instead of true, header instead of false"
-        )
-    if mode not in VERIFY_MODES:
-        raise ValueError(f"verify_images must be one of {list(VERIFY_MODES)}, got {mode!r}")
 
 
 def _verify_image(path: Path, mode: str, size: tuple[int, int]) -> None:
