@@ -133,6 +133,89 @@ class TranslationPair:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class SegmentRegion:
+    """One annotated region of a semantic-segmentation image: a polygon (possibly in parts).
+
+    ``class_name`` is the class in the dataset's class set (e.g. ``sidewalk`` or, with attributes,
+    ``sidewalk/blocks``); ``label`` and ``attribute`` keep the release's own words. ``parts`` are
+    ``(K, 2)`` float32 arrays of pixel ``x, y`` (K >= 3). Regions are painted in ascending
+    ``z_order`` (ties in file order), later ones over earlier ones.
+    """
+
+    class_name: str
+    parts: list[np.ndarray]
+    z_order: int = 0
+    label: str = ""
+    attribute: str = ""
+
+    def __post_init__(self) -> None:
+        self.parts = [np.asarray(p, dtype=np.float32).reshape(-1, 2) for p in self.parts]
+
+
+@dataclass
+class SegmentationSample:
+    """One image with its per-pixel classes, as polygons to paint and/or the release's colour mask.
+
+    ``regions`` (``None`` when the release has only masks) are painted in ascending ``z_order`` onto
+    the background; ``mask_path`` is the release's RGB mask (``None`` when absent), decoded through
+    the dataset's colour table. ``group`` is the leakage key (the walk); ``meta`` holds what the
+    release says about the image (sequence, frame, mask agreement...).
+    """
+
+    image_path: Path
+    width: int
+    height: int
+    regions: list[SegmentRegion] | None = None
+    mask_path: Path | None = None
+    image_id: int = 0
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.regions is None and self.mask_path is None:
+            raise ValueError(f"{self.image_path}: neither regions nor a mask")
+
+    def painting_order(self) -> list[SegmentRegion]:
+        """The regions in the order they are painted (ascending z_order, stable)."""
+        return sorted(self.regions or [], key=lambda r: r.z_order)
+
+
+@dataclass
+class DepthSample:
+    """One stereo set: the left image, its disparity map and what turns disparity into metres.
+
+    ``disparity_path`` is a 16-bit PNG whose value / ``disparity_scale`` is the disparity in pixels
+    (0 = no value); ``width``/``height`` are its size. The left image may be taller than the
+    disparity map (a raw frame against a crop): ``crop_top`` is the left image's row where the
+    disparity map's row 0 lies. ``fx`` is the focal length in pixels at the disparity map's
+    resolution and ``baseline_m`` the stereo baseline in metres, so depth = fx * baseline / disparity.
+    ``right_path`` (the other view) and ``confidence_path`` (binary, 0 = unreliable) are optional.
+    ``group`` is the leakage key (the walk).
+    """
+
+    left_path: Path
+    disparity_path: Path
+    width: int
+    height: int
+    fx: float
+    baseline_m: float
+    disparity_scale: float = 256.0
+    crop_top: int = 0
+    right_path: Path | None = None
+    confidence_path: Path | None = None
+    image_id: int = 0
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.fx <= 0 or self.baseline_m <= 0 or self.disparity_scale <= 0:
+            raise ValueError(
+                f"{self.disparity_path}: fx, baseline and disparity scale must be positive, got "
+                f"{self.fx}, {self.baseline_m}, {self.disparity_scale}"
+            )
+
+
 @dataclass(frozen=True)
 class Skeleton:
     """What a model and its metrics need to know about a dataset's joints."""

@@ -18,13 +18,13 @@ from PIL import Image
 
 from aihub_bench.errors import BadInputError
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, Image.DecompressionBombError)
 MAX_IMAGE_PIXELS = 20_000 * 20_000  # 400 MP: far above any AI Hub photo (the largest are ~12 MP)
 _SIXTEEN_BIT = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 _TO_RGB = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "La", "RGBa")
 
 
-def _open(path: Path) -> Image.Image:
+def open_image(path: Path) -> Image.Image:
     """Open (header only) and refuse decompression bombs, naming the file."""
     try:
         im = Image.open(path)
@@ -78,11 +78,11 @@ def read_image_header(path: str | Path) -> tuple[int, int]:
     if not path.is_file():
         raise BadInputError(path, "image file not found", "missing_image")
     try:
-        with _open(path) as im:
+        with open_image(path) as im:
             return int(im.width), int(im.height)
     except BadInputError:
         raise
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
 
 
@@ -108,14 +108,14 @@ def check_image(path: str | Path, expect_size: tuple[int, int] | None = None) ->
     if not path.is_file():
         raise BadInputError(path, "image file not found", "missing_image")
     try:
-        with _open(path) as im:
+        with open_image(path) as im:
             im.verify()
-        with _open(path) as im:
+        with open_image(path) as im:
             im.load()
             size = (int(im.width), int(im.height))
     except BadInputError:
         raise
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise BadInputError(path, f"unreadable image: {err}", "unreadable_image") from err
     _check_size(path, size, expect_size)
     return size
@@ -132,11 +132,11 @@ def load_rgb(path: str | Path, expect_size: tuple[int, int] | None = None) -> np
     ``expect_size`` = ``(width, height)``."""
     path = Path(path)
     try:
-        with _open(path) as im:
+        with open_image(path) as im:
             image = to_rgb_array(im)
     except BadInputError:
         raise
-    except _DECODE_ERRORS as err:
+    except DECODE_ERRORS as err:
         raise BadInputError(path, f"cannot decode image: {err}", "unreadable_image") from err
     _check_size(path, (image.shape[1], image.shape[0]), expect_size)
     return image
