@@ -55,19 +55,26 @@ def decode_colour_mask(rgb: np.ndarray, colours: Mapping[RGB, int]) -> tuple[np.
     """Class indices of an ``(H, W, 3)`` colour mask through ``colours`` (RGB -> class index).
 
     Pixels of a colour not in the table become :data:`IGNORE_INDEX`; the second value counts them by
-    colour (empty when every colour is known)."""
-    flat = rgb.reshape(-1, 3).astype(np.int32)
+    colour (empty when every colour is known). A lookup in the few known colours (``searchsorted``)
+    keeps a 1080p mask in tens of milliseconds; only unknown pixels are tallied."""
+    flat = np.ascontiguousarray(rgb, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
     codes = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
-    unique, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
-    lut = np.full(len(unique), IGNORE_INDEX, dtype=np.uint8)
-    unknown: dict[RGB, int] = {}
     table = {(int(r) << 16) | (int(g) << 8) | int(b): int(i) for (r, g, b), i in colours.items()}
-    for k, (code, count) in enumerate(zip(unique.tolist(), counts.tolist(), strict=True)):
-        if code in table:
-            lut[k] = table[code]
-        else:
+    known = np.array(sorted(table), dtype=np.int32)
+    values = np.array([table[int(c)] for c in known], dtype=np.uint8)
+    out = np.full(codes.shape, IGNORE_INDEX, dtype=np.uint8)
+    if len(known):
+        at = np.minimum(np.searchsorted(known, codes), len(known) - 1)
+        hit = known[at] == codes
+        out[hit] = values[at[hit]]
+    else:
+        hit = np.zeros(codes.shape, dtype=bool)
+    unknown: dict[RGB, int] = {}
+    if not hit.all():
+        found, counts = np.unique(codes[~hit], return_counts=True)
+        for code, count in zip(found.tolist(), counts.tolist(), strict=True):
             unknown[((code >> 16) & 255, (code >> 8) & 255, code & 255)] = int(count)
-    return lut[inverse].reshape(rgb.shape[:2]), unknown
+    return out.reshape(rgb.shape[:2]), unknown
 
 
 def colour_mask(mask: np.ndarray, palette: Sequence[RGB]) -> np.ndarray:
