@@ -27,18 +27,38 @@ def read_disparity_png(path: str | Path, scale: float) -> np.ndarray:
         raise BadInputError(path, "disparity file not found", "missing_disparity")
     try:
         with open_image(path) as im:
-            if im.mode not in _SIXTEEN_BIT:
-                raise BadInputError(
-                    path,
-                    f"disparity PNG must be 16-bit greyscale, got mode {im.mode!r} (a rendered picture, not data)",
-                    "disparity_not_16bit",
-                )
+            _require_sixteen_bit(path, im)
             raw = np.asarray(im, dtype=np.float32)
     except BadInputError:
         raise
     except DECODE_ERRORS as err:
         raise BadInputError(path, f"disparity PNG cannot be decoded: {err}", "corrupt_disparity") from err
     return raw / np.float32(scale)
+
+
+def read_disparity_header(path: str | Path) -> tuple[int, int]:
+    """``(width, height)`` of a disparity PNG from its header alone, refused as
+    :func:`read_disparity_png` refuses it (missing, 8-bit, not an image)."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(path, "disparity file not found", "missing_disparity")
+    try:
+        with open_image(path) as im:
+            _require_sixteen_bit(path, im)
+            return int(im.width), int(im.height)
+    except BadInputError:
+        raise
+    except DECODE_ERRORS as err:
+        raise BadInputError(path, f"disparity PNG cannot be decoded: {err}", "corrupt_disparity") from err
+
+
+def _require_sixteen_bit(path: Path, im: Image.Image) -> None:
+    if im.mode not in _SIXTEEN_BIT:
+        raise BadInputError(
+            path,
+            f"disparity PNG must be 16-bit greyscale, got mode {im.mode!r} (a rendered picture, not data)",
+            "disparity_not_16bit",
+        )
 
 
 def write_disparity_png(path: str | Path, disparity: np.ndarray, scale: float) -> Path:
