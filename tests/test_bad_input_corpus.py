@@ -20,7 +20,17 @@ from bad_input.common import Fault, Outcome
 
 from aihub_bench.errors import BadInputError
 
-READERS = ["xray", "korean_objects", "mammography", "fundus", "human_motion", "nmt_corpus", "sidewalk"]
+READERS = [
+    "xray",
+    "korean_objects",
+    "mammography",
+    "fundus",
+    "human_motion",
+    "nmt_corpus",
+    "sidewalk",
+    "sidewalk_surface",
+    "sidewalk_depth",
+]
 TIMEOUT_S = 120
 
 

@@ -34,6 +34,8 @@ DATASETS: tuple[str, ...] = (
     "human_motion",
     "nmt_corpus",
     "sidewalk",
+    "sidewalk_surface",
+    "sidewalk_depth",
 )
 
 

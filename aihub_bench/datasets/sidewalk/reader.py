@@ -111,7 +111,7 @@ def read_sidewalk(
                 continue
             seen.add(key)
             try:
-                path = _image_path(opts, xml, entry, images)
+                path = find_listed_image(opts.root, xml, entry.name, images, opts.allow_outside_links)
                 sample = _sample(
                     opts, path, entry, xml_name.sequence if xml_name else xml.stem, image_pattern
                 )
@@ -179,26 +179,27 @@ def _count_unlisted_images(
         opts.policy.count("images_not_listed_in_any_xml", unlisted)
 
 
-def _image_path(opts: _Options, xml: Path, entry: CvatImage, images: Mapping[str, list[Path]]) -> Path:
-    """The file an ``<image name>`` refers to: relative to the XML's folder, else found by file name."""
+def find_listed_image(
+    root: Path, xml: Path, name: str, images: Mapping[str, list[Path]], allow_outside_links: bool
+) -> Path:
+    """The file an XML's ``<image name>`` refers to: relative to the XML's folder, else found by file
+    name in ``images`` (file name -> paths under ``root``); also used by the surface reader."""
     try:
-        beside = resolve_inside(
-            opts.root, xml.parent.relative_to(opts.root) / entry.name, opts.allow_outside_links
-        )
+        beside = resolve_inside(root, xml.parent.relative_to(root) / name, allow_outside_links)
     except BadInputError as err:
         if err.kind != "path_escape":  # a link leading outside: the error names the link
             raise
-        raise BadInputError(xml, f"image {entry.name!r}: {err.reason}", err.kind) from err
+        raise BadInputError(xml, f"image {name!r}: {err.reason}", err.kind) from err
     if beside.is_file():
         return beside
-    found = images.get(Path(entry.name).name, [])
+    found = images.get(Path(name).name, [])
     if len(found) == 1:
-        check_inside(opts.root, found[0], opts.allow_outside_links)
+        check_inside(root, found[0], allow_outside_links)
     if len(found) > 1:
-        others = ", ".join(str(p.relative_to(opts.root)) for p in found[:3])
+        others = ", ".join(str(p.relative_to(root)) for p in found[:3])
         raise BadInputError(
             xml,
-            f"image {entry.name!r} is ambiguous: several files have its name ({others})",
+            f"image {name!r} is ambiguous: several files have its name ({others})",
             "ambiguous_image",
         )
     if not found:
