@@ -65,12 +65,24 @@ def _detection_at_real_size(cfg: DictConfig) -> None:
     assert cfg.callbacks.model_checkpoint.monitor == "val/bbox_mAP"
 
 
+def _segmentation_at_real_size(cfg: DictConfig) -> None:
+    assert list(cfg.dataset.input_size) == [540, 960] and cfg.model.net.backbone == "resnet50"  # [h, w]
+    assert cfg.callbacks.model_checkpoint.monitor == "val/mIoU"
+
+
+def _depth_at_real_size(cfg: DictConfig) -> None:
+    assert list(cfg.dataset.input_size) == [288, 960] and cfg.dataset.band_rows == 592  # the release's band
+    assert cfg.model.net.backbone == "resnet50" and cfg.callbacks.model_checkpoint.monitor == "val/abs_rel"
+
+
 # what a real root switches to, per family name (a family without an entry gets the shared checks)
 REAL_ROOT_CHECKS: dict[str, Callable[[DictConfig], None]] = {
     "classification": _classification_at_real_size,
     "translation": _translation_at_real_size,
     "keypoints": _keypoints_at_real_size,
     "detection": _detection_at_real_size,
+    "segmentation": _segmentation_at_real_size,
+    "depth": _depth_at_real_size,
 }
 
 
