@@ -46,7 +46,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -130,6 +130,35 @@ def images_by_name(task: CvatTask) -> dict[str, CvatImage]:
     if repeated:
         raise ValueError(f"image names listed more than once: {repeated[:5]}")
     return {image.name: image for image in task.images}
+
+
+def task_images(
+    xmls: Iterable[Path], policy: ErrorPolicy, known_labels: Collection[str], listed: set[str]
+) -> Iterator[tuple[Path, CvatImage]]:
+    """Every ``<image>`` of a release's task XMLs as ``(xml, entry)``, each file name once.
+
+    An XML that cannot be used at all goes through ``policy`` and is counted in
+    ``stats.annotation_files_dropped`` (its images are unknown); an image a second XML lists again is
+    ``duplicate_image`` through ``policy``. ``listed`` collects the file names yielded, so a caller can
+    count the images no XML lists."""
+    for xml in xmls:
+        try:
+            task = read_cvat(xml, policy, known_labels=known_labels)
+        except BadInputError as err:
+            policy.handle(err)
+            policy.count("annotation_files_dropped")
+            continue
+        for entry in task.images:
+            key = Path(entry.name).name
+            if key in listed:
+                policy.handle(
+                    BadInputError(
+                        xml, f"image {entry.name!r} is listed by another XML too", "duplicate_image"
+                    )
+                )
+                continue
+            listed.add(key)
+            yield xml, entry
 
 
 # ---------------------------------------------------------------- reading

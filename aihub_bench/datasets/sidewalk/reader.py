@@ -21,7 +21,7 @@ import numpy as np
 
 from aihub_bench.datasets.sidewalk.layout import CLASSES, IMAGE_PATTERN, SUBSETS, XML_PATTERN, parse_name
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside, resolve_inside
-from aihub_bench.formats.cvat import CvatImage, CvatShape, read_cvat
+from aihub_bench.formats.cvat import CvatImage, CvatShape, task_images
 from aihub_bench.formats.images import check_verify_mode, verify_image
 from aihub_bench.formats.walk import file_inside, walk_inside
 from aihub_bench.records import DetectionSample
@@ -92,38 +92,20 @@ def read_sidewalk(
     environment = _read_environment(opts, csvs, environment_key, columns) if environment_csv else None
     samples: list[DetectionSample] = []
     seen: set[str] = set()
-    for xml in xmls:
-        try:
-            task = read_cvat(xml, policy, known_labels=set(CLASSES[subset]))
-        except BadInputError as err:  # a file that cannot be used at all: its images are unknown
-            policy.handle(err)
-            policy.count("annotation_files_dropped")
-            continue
+    for xml, entry in task_images(xmls, policy, set(CLASSES[subset]), seen):
         xml_name = parse_name(xml.name, xml_pattern)
-        for entry in task.images:
-            key = Path(entry.name).name
-            if key in seen:
-                policy.handle(
-                    BadInputError(
-                        xml, f"image {entry.name!r} is listed by another XML too", "duplicate_image"
-                    )
-                )
-                continue
-            seen.add(key)
-            try:
-                path = find_listed_image(opts.root, xml, entry.name, images, opts.allow_outside_links)
-                sample = _sample(
-                    opts, path, entry, xml_name.sequence if xml_name else xml.stem, image_pattern
-                )
-            except BadInputError as err:
-                policy.handle(err)
-                continue
-            if environment is not None:
-                conditions = environment.get(key)
-                if conditions is None:
-                    policy.count("images_without_environment")
-                sample.meta.update(conditions or dict.fromkeys(columns.values(), "unknown"))
-            samples.append(sample)
+        try:
+            path = find_listed_image(opts.root, xml, entry.name, images, opts.allow_outside_links)
+            sample = _sample(opts, path, entry, xml_name.sequence if xml_name else xml.stem, image_pattern)
+        except BadInputError as err:
+            policy.handle(err)
+            continue
+        if environment is not None:
+            conditions = environment.get(Path(entry.name).name)
+            if conditions is None:
+                policy.count("images_without_environment")
+            sample.meta.update(conditions or dict.fromkeys(columns.values(), "unknown"))
+        samples.append(sample)
     _count_unlisted_images(opts, images, seen, image_pattern)
     samples.sort(key=lambda s: s.image_path.name)
     for i, s in enumerate(samples):

@@ -32,7 +32,7 @@ from aihub_bench.datasets.sidewalk_surface.layout import (
     paint_labels,
 )
 from aihub_bench.errors import BadInputError, ErrorPolicy, check_inside
-from aihub_bench.formats.cvat import CvatImage, CvatShape, read_cvat
+from aihub_bench.formats.cvat import CvatImage, CvatShape, task_images
 from aihub_bench.formats.images import check_verify_mode, verify_image
 from aihub_bench.formats.masks import decode_colour_mask, read_colour_mask
 from aihub_bench.formats.walk import file_inside, walk_inside
@@ -121,29 +121,13 @@ def read_sidewalk_surface(
         raise FileNotFoundError(f"no surface annotation XML matching {xml_pattern!r} under {root}")
     samples: list[SegmentationSample] = []
     listed: set[str] = set()
-    for xml in files.xmls:
-        try:
-            task = read_cvat(xml, policy, known_labels=set(ATTRIBUTES))
-        except BadInputError as err:  # a file that cannot be used at all: its images are unknown
-            policy.handle(err)
-            policy.count("annotation_files_dropped")
-            continue
+    for xml, entry in task_images(files.xmls, policy, set(ATTRIBUTES), listed):
         xml_name = parse_name(xml.name, xml_pattern)
         xml_sequence = xml_name.sequence if xml_name else xml.stem
-        for entry in task.images:
-            key = Path(entry.name).name
-            if key in listed:
-                policy.handle(
-                    BadInputError(
-                        xml, f"image {entry.name!r} is listed by another XML too", "duplicate_image"
-                    )
-                )
-                continue
-            listed.add(key)
-            try:
-                samples.append(_sample(opts, files, xml, entry, image_pattern, xml_sequence))
-            except BadInputError as err:
-                policy.handle(err)
+        try:
+            samples.append(_sample(opts, files, xml, entry, image_pattern, xml_sequence))
+        except BadInputError as err:
+            policy.handle(err)
     _count_unmatched(opts, files, listed, image_pattern)
     samples.sort(key=lambda s: s.image_path.name)
     samples = _check_agreement(opts, samples, mask_agreement, colours)
