@@ -28,7 +28,11 @@ from torch.utils.data import DataLoader, Dataset
 
 from aihub_bench.data.base import SplitDataModule
 from aihub_bench.data.folds import assert_groups_in_one_fold
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.dicom import read_dicom_image
@@ -247,7 +251,7 @@ class ClassificationDataModule(SplitDataModule):
 
     def _assign(self, cases: Sequence[ClassificationCase], sides: Sequence[str]) -> None:
         assert_no_leakage([c.group for c in cases], sides)
-        self.splits = {name: [c for c, s in zip(cases, sides, strict=True) if s == name] for name in SPLITS}
+        self.splits = partition(cases, sides)
         for name, part in self.splits.items():
             labels = {c.label for c in part}
             if not part:

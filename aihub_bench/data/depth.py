@@ -25,7 +25,12 @@ import torch
 from torch.utils.data import Dataset
 
 from aihub_bench.data.base import SplitDataModule
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    check_non_empty,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.disparity import (
@@ -287,12 +292,8 @@ class DepthDataModule(SplitDataModule):
         strata = [tuple(s.meta.get(k) for k in cfg.get("stratify_by") or ()) for s in samples]
         sides = stratified_group_split(groups, strata, cfg["val_fraction"], cfg["test_fraction"], cfg["seed"])
         assert_no_leakage(groups, sides)
-        self.splits = {
-            name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
-        }
-        for name in SPLITS:
-            if not self.splits[name]:
-                raise ValueError(f"the {name} split is empty: {len(samples)} sets, split={self.split_cfg}")
+        self.splits = partition(samples, sides)
+        check_non_empty(self.splits, len(samples), "sets", self.split_cfg)
         log.info("Split sizes (sets): %s", {k: len(v) for k, v in self.splits.items()})
 
     def _checked(self, samples: Sequence[DepthSample]) -> list[DepthSample]:

@@ -15,7 +15,13 @@ from PIL import Image, ImageDraw
 from torch.utils.data import Dataset
 
 from aihub_bench.data.base import SplitDataModule
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, holdout_split, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    check_non_empty,
+    holdout_split,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.transforms import detection_augment
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
@@ -174,12 +180,8 @@ class DetectionDataModule(SplitDataModule):
                     f"(it has {sorted(lacking.meta)})"
                 )
         sides = self._assign_splits(samples)
-        self.splits = {
-            name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
-        }
-        for name in SPLITS:
-            if not self.splits[name]:
-                raise ValueError(f"the {name} split is empty: {len(samples)} samples, split={self.split_cfg}")
+        self.splits = partition(samples, sides)
+        check_non_empty(self.splits, len(samples), "samples", self.split_cfg)
         if self.with_masks and any(s.polygons is None for s in samples):
             raise ValueError(f"dataset {self.name!r} has boxes only; a mask model needs polygon annotations")
         log.info("Split sizes: %s", {k: len(v) for k, v in self.splits.items()})

@@ -35,7 +35,12 @@ from aihub_bench.data.heatmaps import (
     invert_affine,
     to_heatmap_coords,
 )
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    check_non_empty,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
@@ -269,15 +274,11 @@ class KeypointDataModule(SplitDataModule):
         cfg = self.split_cfg
         sides = stratified_group_split(groups, strata, cfg["val_fraction"], cfg["test_fraction"], cfg["seed"])
         assert_no_leakage(groups, sides)
-        self.splits = {
-            name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
-        }
+        self.splits = partition(samples, sides)
         if self.val_sample and len(self.splits["val"]) > self.val_sample:
             chosen = random.Random(cfg["seed"]).sample(range(len(self.splits["val"])), self.val_sample)
             self.splits["val"] = [self.splits["val"][i] for i in sorted(chosen)]
-        for name in SPLITS:
-            if not self.splits[name]:
-                raise ValueError(f"the {name} split is empty: {len(samples)} frames, split={self.split_cfg}")
+        check_non_empty(self.splits, len(samples), "frames", self.split_cfg)
         self.instances = {name: self._instances(name, frames) for name, frames in self.splits.items()}
         log.info("Split sizes (frames): %s", {k: len(v) for k, v in self.splits.items()})
 

@@ -31,7 +31,12 @@ import torch
 from torch.utils.data import Dataset
 
 from aihub_bench.data.base import SplitDataModule
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    check_non_empty,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.transforms import normalise_image
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
@@ -303,14 +308,9 @@ class SegmentationDataModule(SplitDataModule):
         if not samples:
             raise ValueError(f"no usable samples found under {root} (see data_report.json)")
         sides = self._assign_splits(samples, counts)
-        self.splits = {
-            name: [s for s, side in zip(samples, sides, strict=True) if side == name] for name in SPLITS
-        }
-        for name in SPLITS:
-            if not self.splits[name]:
-                raise ValueError(f"the {name} split is empty: {len(samples)} samples, split={self.split_cfg}")
-            picked = [c for c, side in zip(counts, sides, strict=True) if side == name]
-            self.pixels[name] = np.sum(picked, axis=0)
+        self.splits = partition(samples, sides)
+        check_non_empty(self.splits, len(samples), "samples", self.split_cfg)
+        self.pixels = {name: np.sum(picked, axis=0) for name, picked in partition(counts, sides).items()}
         log.info("Split sizes: %s", {k: len(v) for k, v in self.splits.items()})
 
     def _scan(self, samples: list[SegmentationSample]) -> tuple[list[SegmentationSample], list[np.ndarray]]:

@@ -17,7 +17,12 @@ import torch
 from torch.utils.data import Dataset
 
 from aihub_bench.data.base import SplitDataModule
-from aihub_bench.data.splits import SPLITS, assert_no_leakage, stratified_group_split
+from aihub_bench.data.splits import (
+    assert_no_leakage,
+    check_non_empty,
+    partition,
+    stratified_group_split,
+)
 from aihub_bench.data.subword import TranslationTokenizers
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.records import TranslationPair
@@ -175,11 +180,9 @@ class TranslationDataModule(SplitDataModule):
             groups, [p.domain for p in pairs], cfg["val_fraction"], cfg["test_fraction"], cfg["seed"]
         )
         assert_no_leakage(groups, sides)
-        self.splits = {name: [p for p, s in zip(pairs, sides, strict=True) if s == name] for name in SPLITS}
+        self.splits = partition(pairs, sides)
         self._drop_copies_of_training_pairs()
-        for name in SPLITS:
-            if not self.splits[name]:
-                raise ValueError(f"the {name} split is empty: {len(pairs)} pairs, split={self.split_cfg}")
+        check_non_empty(self.splits, len(pairs), "pairs", self.split_cfg)
         self.tokenizers = self._tokenizers()
         log.info("Split sizes (pairs): %s", {k: len(v) for k, v in self.splits.items()})
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SPLITS = ("train", "val", "test")
 
@@ -100,6 +103,18 @@ def holdout_split(
     for i, side in zip(rest, inner, strict=True):
         sides[i] = side
     return sides
+
+
+def partition(items: Sequence[T], sides: Sequence[str]) -> dict[str, list[T]]:
+    """``items`` by their side: ``{"train": [...], "val": [...], "test": [...]}`` in input order."""
+    return {name: [item for item, side in zip(items, sides, strict=True) if side == name] for name in SPLITS}
+
+
+def check_non_empty(splits: dict[str, list[Any]], total: int, unit: str, config: Any) -> None:
+    """A ``ValueError`` naming the first empty side, the ``total`` ``unit`` split and the split ``config``."""
+    for name in SPLITS:
+        if not splits[name]:
+            raise ValueError(f"the {name} split is empty: {total} {unit}, split={config}")
 
 
 def assert_no_leakage(groups: Sequence[Hashable], sides: Sequence[str]) -> None:
