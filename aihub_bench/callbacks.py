@@ -17,6 +17,8 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 
+from aihub_bench.fonts import use_korean_font
+
 log = logging.getLogger(__name__)
 
 
@@ -102,6 +104,8 @@ class LossCurve(pl.Callback):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
+
+        use_korean_font()
 
         epochs = [r["epoch"] + 1 for r in self.rows]
         fig, ax = plt.subplots(figsize=(5, 3.5), dpi=120)

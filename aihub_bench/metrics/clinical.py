@@ -27,20 +27,11 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score, roc_curve
 
+from aihub_bench.fonts import use_korean_font
+
 Statistic = Callable[[np.ndarray, np.ndarray], float]
 
 AGGREGATIONS = ("max", "mean")
-
-# Tried in order for Hangul titles; DejaVu Sans stays as the fallback for Latin text.
-_KOREAN_FONTS = (
-    "NanumGothic",
-    "Noto Sans CJK KR",
-    "Noto Sans KR",
-    "Malgun Gothic",
-    "Apple SD Gothic Neo",
-    "AppleGothic",
-    "UnDotum",
-)
 
 
 def _validate(
@@ -255,27 +246,19 @@ def aggregate_by_group(
     return ids, y_out, s_out
 
 
-def _korean_font_family() -> list[str]:
-    """Font family list: the first installed Korean font (if any), then DejaVu Sans."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [name for name in _KOREAN_FONTS if name in installed][:1] + ["DejaVu Sans"]
-
-
 def plot_roc(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], path: str | Path, title: str = "") -> Path:
     """Write one PNG with a ROC line per ``name -> (y_true, scores)`` entry; return the path.
 
     Each legend entry shows the curve's AUC. Uses the Agg canvas directly (no pyplot), so no
-    global backend is switched and no figure is left open. Without a Korean font installed,
-    Hangul renders as boxes; matplotlib's missing-glyph warnings are silenced.
+    global backend is switched and no figure is left open. Hangul renders in NanumGothic
+    (:func:`aihub_bench.fonts.use_korean_font`).
     """
     if not curves:
         raise ValueError("plot_roc needs at least one curve")
-    import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    use_korean_font()
     prepared: list[tuple[str, Any, Any, float]] = []
     for name, (y_true, scores) in curves.items():
         try:
@@ -287,21 +270,19 @@ def plot_roc(curves: Mapping[str, tuple[ArrayLike, ArrayLike]], path: str | Path
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with mpl.rc_context({"font.family": _korean_font_family()}), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
-        fig = Figure(figsize=(5.5, 5.5), dpi=150)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot()
-        for name, fpr, tpr, auc in prepared:
-            ax.plot(fpr, tpr, lw=1.5, label=f"{name} (AUC = {auc:.3f})")
-        ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
-        ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="1 - specificity", ylabel="sensitivity")
-        ax.set_aspect("equal")
-        if title:
-            ax.set_title(title)
-        ax.legend(loc="lower right", fontsize="small")
-        fig.tight_layout()
-        fig.savefig(path, format="png")
+    fig = Figure(figsize=(5.5, 5.5), dpi=150)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    for name, fpr, tpr, auc in prepared:
+        ax.plot(fpr, tpr, lw=1.5, label=f"{name} (AUC = {auc:.3f})")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="1 - specificity", ylabel="sensitivity")
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, format="png")
     return path
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from aihub_bench.data.transforms import IMAGENET_MEAN, IMAGENET_STD
+from aihub_bench.fonts import use_korean_font
 from aihub_bench.metrics.depth import METRIC_NAMES, depth_errors, mean_over_images, scored_pixels
 from aihub_bench.metrics.evaluator import Evaluator, Metrics
 
@@ -91,6 +92,7 @@ class DepthEvaluator(Evaluator):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
+        use_korean_font()  # file names may be Korean
         rows = len(self.examples)
         fig = Figure(figsize=(12, 2.2 * rows + 0.4), dpi=110, layout="constrained")
         FigureCanvasAgg(fig)

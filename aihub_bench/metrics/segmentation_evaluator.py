@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from aihub_bench.fonts import use_korean_font
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.formats.masks import IGNORE_INDEX, colour_mask, write_palette_png
 from aihub_bench.metrics.evaluator import Evaluator, Metrics
@@ -117,6 +118,7 @@ class SegmentationEvaluator(Evaluator):
         from matplotlib.figure import Figure
         from matplotlib.patches import Patch
 
+        use_korean_font()  # class names and titles may be Korean
         rows = len(self.examples)
         height, width = self.examples[0][0].shape[:2]
         fig = Figure(figsize=(3 * 3.2, rows * (3.2 * height / width + 0.4) + 0.8), dpi=120)
