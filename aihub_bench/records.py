@@ -237,3 +237,38 @@ class Skeleton:
             "oks_sigmas": list(self.oks_sigmas),
             "head_segment": list(self.head_segment) if self.head_segment else None,
         }
+
+
+@dataclass
+class TextSample:
+    """One piece of text in an image: a whole cropped image (printed and handwritten subsets) or a
+    box of a scene photo (text in the wild).
+
+    ``text`` is NFC-normalised; ``bbox`` is the ``[x, y, w, h]`` pixel box of the text inside the image
+    (``None``: the whole image), already clipped to the image. ``subset`` is ``printed``,
+    ``handwriting``, ``augmented`` or ``tiw``; ``kind`` is ``syllable``, ``word``, ``sentence`` or
+    (text in the wild) ``character`` / ``word``. ``group`` is the leakage key of the split in use
+    (the image for text in the wild, else the image id; protocols may regroup by ``meta["font"]`` or
+    ``meta["writer"]``). ``meta`` keeps the release's attributes (font, is_aug, gender, age, job, the
+    photo's type, the box class, the annotation id).
+    """
+
+    image_path: Path
+    text: str
+    subset: str
+    kind: str
+    width: int = 0
+    height: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    image_id: str = ""
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.text:
+            raise ValueError(f"{self.image_path}: empty text")
+        if self.bbox is not None:
+            x, y, w, h = self.bbox
+            if w <= 0 or h <= 0:
+                raise ValueError(f"{self.image_path}: box {list(self.bbox)} has no area")
+            self.bbox = (float(x), float(y), float(w), float(h))

@@ -30,6 +30,7 @@ READERS = [
     "sidewalk",
     "sidewalk_surface",
     "sidewalk_depth",
+    "ocr",
 ]
 TIMEOUT_S = 120
 

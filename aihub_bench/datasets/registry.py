@@ -36,6 +36,7 @@ DATASETS: tuple[str, ...] = (
     "sidewalk",
     "sidewalk_surface",
     "sidewalk_depth",
+    "ocr",
 )
 
 
