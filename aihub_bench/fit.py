@@ -146,7 +146,8 @@ def _renamed(metrics: dict[str, Any], suffix: str) -> dict[str, Any]:
 
 
 def _print_summary(run_dir: Path, metrics: FlatMetrics) -> None:
-    detail = ("/AP/", "_AP/", "_ci_", "/n_pos", "/n_neg")
+    # per-class, per-group and CI keys stay in metrics.json; the summary keeps the split-wide numbers
+    detail = ("/AP/", "_AP/", "_ci_", "/n_pos", "/n_neg", "/font/", "/subset/", "/kind/")
     headline = {k: v for k, v in metrics.items() if k.startswith("test/") and not any(d in k for d in detail)}
     for key, value in headline.items():
         print(f"  {key:<28} {value:.4f}" if isinstance(value, float) else f"  {key:<28} {value}")
