@@ -99,6 +99,17 @@ def flag(key: str) -> CellSource:
 FOLDS = CellSource("folds")
 
 
+def loss_columns() -> tuple[ReportColumn, ReportColumn]:
+    """The two columns of the ``LossCurve`` callback's keys: the train loss first → last, and whether
+    it fell (the check of families with no held-out score that tells learning from noise alone)."""
+    return (
+        ReportColumn(
+            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
+        ),
+        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+    )
+
+
 class FamilyTask(pl.LightningModule):
     """Base of every task: the family it belongs to and its training loss on a batch."""
 

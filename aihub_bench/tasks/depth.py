@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aihub_bench.metrics.depth_evaluator import DepthEvaluator
-from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, loss_columns, value
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
 
@@ -36,10 +36,7 @@ DEPTH = TaskFamily(
         ReportColumn("δ1", (value("test/delta1"),), "delta1"),
         ReportColumn("δ2", (value("test/delta2"),), "delta2"),
         ReportColumn("δ3", (value("test/delta3"),), "delta3"),
-        ReportColumn(
-            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
-        ),
-        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+        *loss_columns(),
     ),
 )
 LOSSES = ("silog", "l1")

@@ -18,7 +18,7 @@ from torchvision.ops import box_iou
 
 from aihub_bench.data.heatmaps import apply_affine, decode_heatmaps, flip_heatmaps, from_heatmap_coords
 from aihub_bench.metrics.keypoint_evaluator import KeypointEvaluator
-from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, loss_columns, value
 from aihub_bench.tasks.detection import DetectorLoss
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
@@ -33,10 +33,7 @@ KEYPOINTS = TaskFamily(
         ReportColumn("PCKh@0.5", (value("test/PCKh@0.5"),)),
         ReportColumn("OKS AP", (value("test/OKS_AP"),)),
         ReportColumn("OKS AP50", (value("test/OKS_AP50"),)),
-        ReportColumn(
-            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
-        ),
-        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+        *loss_columns(),
     ),
 )
 

@@ -22,7 +22,7 @@ from torch import nn
 from aihub_bench.data.segmentation import class_palette
 from aihub_bench.formats.masks import IGNORE_INDEX
 from aihub_bench.metrics.segmentation_evaluator import SegmentationEvaluator
-from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, loss_columns, value
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
 
@@ -36,10 +36,7 @@ SEGMENTATION = TaskFamily(
         ReportColumn("pixel acc", (value("test/pixel_acc"),)),
         ReportColumn("mean acc", (value("test/mean_acc"),)),
         ReportColumn("fwIoU", (value("test/fwIoU"),)),
-        ReportColumn(
-            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
-        ),
-        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+        *loss_columns(),
     ),
     report_note="mIoU: the mean IoU over the classes present in the test labels or predictions.",
 )

@@ -23,7 +23,7 @@ from torch import nn
 
 from aihub_bench.metrics.text_evaluator import SyllableEvaluator, TextRecognitionEvaluator
 from aihub_bench.models.text import CRNN, ctc_beam_decode, ctc_greedy_decode
-from aihub_bench.tasks.base import ReportColumn, TaskFamily, change, flag, value
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, loss_columns, value
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
 
@@ -39,10 +39,7 @@ TEXT_RECOGNITION = TaskFamily(
         ReportColumn("WER", (value("test/wer"),)),
         ReportColumn("accuracy", (value("test/accuracy"),)),
         ReportColumn("jamo CER", (value("test/jamo_cer"),)),
-        ReportColumn(
-            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
-        ),
-        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+        *loss_columns(),
     ),
     report_note="CER and jamo CER: edits summed over the test set / reference characters (jamo) summed; "
     "WER over 어절 (whitespace-separated words); accuracy: exact match; all on NFC text.",
@@ -56,10 +53,7 @@ CHARACTER_CLASSIFICATION = TaskFamily(
     report_columns=(
         ReportColumn("top-1", (value("test/top1"),)),
         ReportColumn("top-5", (value("test/top5"),)),
-        ReportColumn(
-            "train loss first → last", (change("train/loss_first", "train/loss_last"),), "train loss"
-        ),
-        ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
+        *loss_columns(),
     ),
 )
 
