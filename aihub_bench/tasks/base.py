@@ -136,6 +136,15 @@ class FamilyTask(pl.LightningModule):
         """How many ``family.unit`` one batch holds; a tensor may be returned to avoid a device sync."""
         raise NotImplementedError(f"{type(self).__name__} does not define batch_units")
 
+    def logged_training_loss(self, batch: Any, batch_size: int) -> torch.Tensor:
+        """``training_loss(batch)``, logged as ``train/loss`` per step and epoch (``batch_size``
+        samples); a non-finite loss stops the run at once instead of corrupting the weights."""
+        loss = self.training_loss(batch)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
+        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=batch_size)
+        return loss
+
 
 def family_of_class(task_class: type) -> TaskFamily:
     """The family a task class declares, or a ``TypeError`` naming the class."""

@@ -105,13 +105,7 @@ class ClassificationTask(EvaluatingTask):
         return len(batch["label"])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.training_loss(batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
-        self.log(
-            "train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch["label"])
-        )
-        return loss
+        return self.logged_training_loss(batch, len(batch["label"]))
 
     # -- evaluation -------------------------------------------------------------------------
     def make_evaluator(self, split: str) -> ClassificationEvaluator:

@@ -121,12 +121,7 @@ class HeatmapPoseTask(PoseTask):
         return len(batch["image"])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.training_loss(batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
-        bs = len(batch["image"])
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
-        return loss
+        return self.logged_training_loss(batch, len(batch["image"]))
 
     def _evaluate(self, batch: dict[str, Any], split: str) -> None:
         heatmaps = self.net(batch["image"])

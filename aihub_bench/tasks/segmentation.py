@@ -110,12 +110,7 @@ class SegmentationTask(EvaluatingTask):
         return len(batch["image"])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.training_loss(batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
-        bs = self.batch_units(batch)
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=bs)
-        return loss
+        return self.logged_training_loss(batch, self.batch_units(batch))
 
     # -- evaluation -------------------------------------------------------------------------
     def make_evaluator(self, split: str) -> SegmentationEvaluator:

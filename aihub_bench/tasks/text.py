@@ -76,13 +76,7 @@ class _LoggedLossTask(EvaluatingTask):
         return len(batch["image"])
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.training_loss(batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
-        self.log(
-            "train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=self.batch_units(batch)
-        )
-        return loss
+        return self.logged_training_loss(batch, self.batch_units(batch))
 
     def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
         self._evaluate(batch, "val")

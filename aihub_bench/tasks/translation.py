@@ -99,12 +99,7 @@ class TranslationTask(EvaluatingTask):
         return (batch["labels"] != LABEL_IGNORE).sum()
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.training_loss(batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite training loss at step {self.global_step}")
-        n = len(batch["sources"])
-        self.log("train/loss", loss, prog_bar=True, on_step=True, on_epoch=True, batch_size=n)
-        return loss
+        return self.logged_training_loss(batch, len(batch["sources"]))
 
     # -- evaluation -------------------------------------------------------------------------
     def translate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, num_beams: int) -> list[str]:
