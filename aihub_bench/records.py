@@ -272,3 +272,58 @@ class TextSample:
             if w <= 0 or h <= 0:
                 raise ValueError(f"{self.image_path}: box {list(self.bbox)} has no area")
             self.bbox = (float(x), float(y), float(w), float(h))
+
+
+#: The four capture conditions of a K-Face image, in path order (``S### / L# / E## / C#``).
+FACE_FACTORS: tuple[str, ...] = ("accessory", "light", "expression", "camera")
+
+
+@dataclass
+class FaceImage:
+    """One face photo of one identity under one capture condition (K-Face).
+
+    ``key`` is the image's path below the resolution folder, ``<id>/S001/L1/E01/C7.jpg``: what the
+    public pair lists name. ``accessory`` / ``light`` / ``expression`` / ``camera`` are the path's
+    condition codes (``S001``, ``L1``, ``E01``, ``C7``). ``face_box`` is the ``(x, y, w, h)`` pixel
+    box of the face when an annotation gives one (``None``: the datamodule centre-crops);
+    ``landmarks`` the annotation's 7 points ``(x, y)`` in the dataset's landmark order. ``group``
+    is the leakage key: the identity.
+    """
+
+    image_path: Path
+    identity: str
+    accessory: str
+    light: str
+    expression: str
+    camera: str
+    key: str
+    resolution: str = ""
+    width: int = 0
+    height: int = 0
+    face_box: tuple[float, float, float, float] | None = None
+    landmarks: tuple[tuple[float, float], ...] | None = None
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group = self.identity
+        if self.face_box is not None:
+            x, y, w, h = self.face_box
+            if w <= 0 or h <= 0:
+                raise ValueError(f"{self.image_path}: face box {list(self.face_box)} has no area")
+            self.face_box = (float(x), float(y), float(w), float(h))
+
+    @property
+    def conditions(self) -> dict[str, str]:
+        """``{"accessory": "S001", "light": "L1", "expression": "E01", "camera": "C7"}``."""
+        return {f: getattr(self, f) for f in FACE_FACTORS}
+
+
+@dataclass(frozen=True)
+class FacePair:
+    """One line of a verification pair list: two image keys and whether they show the same person."""
+
+    key_a: str
+    key_b: str
+    same: bool
