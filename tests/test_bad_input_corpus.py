@@ -31,6 +31,7 @@ READERS = [
     "sidewalk_surface",
     "sidewalk_depth",
     "ocr",
+    "kface",
 ]
 TIMEOUT_S = 120
 

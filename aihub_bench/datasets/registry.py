@@ -37,6 +37,7 @@ DATASETS: tuple[str, ...] = (
     "sidewalk_surface",
     "sidewalk_depth",
     "ocr",
+    "kface",
 )
 
 
