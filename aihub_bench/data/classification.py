@@ -33,7 +33,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import normalise_image
+from aihub_bench.data.transforms import SeededCompose, normalise_image
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.formats.dicom import read_dicom_image
 from aihub_bench.formats.images import load_rgb
@@ -89,7 +89,7 @@ def classification_augment(
         ops.append(A.Affine(scale=(0.9, 1.1), rotate=(-10, 10), translate_percent=(-0.05, 0.05), p=affine))
     if brightness_contrast > 0:
         ops.append(A.RandomBrightnessContrast(0.15, 0.15, p=brightness_contrast))
-    return A.Compose(ops)
+    return SeededCompose(ops)
 
 
 class ClassificationDataset(Dataset):

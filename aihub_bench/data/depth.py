@@ -31,7 +31,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import normalise_image
+from aihub_bench.data.transforms import SeededCompose, normalise_image
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.disparity import (
     depth_from_disparity,
@@ -116,7 +116,7 @@ def depth_augment(hflip: float = 0.0, brightness_contrast: float = 0.0) -> A.Com
         ops.append(A.HorizontalFlip(p=hflip))
     if brightness_contrast > 0:
         ops.append(A.RandomBrightnessContrast(p=brightness_contrast))
-    return A.Compose(ops, additional_targets={"depth": "mask", "valid": "mask"})
+    return SeededCompose(ops, additional_targets={"depth": "mask", "valid": "mask"})
 
 
 # -- datasets and batches ------------------------------------------------------------------------

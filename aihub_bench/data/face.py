@@ -50,6 +50,7 @@ from aihub_bench.data.splits import (
     holdout_split,
     stratified_group_split,
 )
+from aihub_bench.data.transforms import SeededCompose
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import FACE_FACTORS, FaceImage, FacePair
@@ -252,7 +253,7 @@ def face_augment(hflip: float = 0.0, brightness_contrast: float = 0.0, affine: f
                 p=affine,
             )
         )
-    return A.Compose(ops)
+    return SeededCompose(ops)
 
 
 def to_tensor(image: np.ndarray) -> torch.Tensor:

@@ -37,7 +37,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import normalise_image
+from aihub_bench.data.transforms import SeededCompose, normalise_image
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.formats.masks import IGNORE_INDEX, RGB, decode_colour_mask, paint_polygons, read_colour_mask
@@ -101,7 +101,7 @@ def segmentation_transform(
         ops.append(A.HorizontalFlip(p=hflip))
     if brightness_contrast > 0:
         ops.append(A.RandomBrightnessContrast(p=brightness_contrast))
-    return A.Compose(ops)
+    return SeededCompose(ops)
 
 
 class ClassMasks:

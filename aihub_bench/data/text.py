@@ -61,6 +61,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
+from aihub_bench.data.transforms import SeededCompose
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb, read_image_header
 from aihub_bench.records import TextSample
@@ -170,7 +171,7 @@ def text_augment(affine: float = 0.0, brightness_contrast: float = 0.0, blur: fl
         ops.append(A.RandomBrightnessContrast(0.2, 0.2, p=brightness_contrast))
     if blur > 0:
         ops.append(A.GaussianBlur(blur_limit=(3, 5), p=blur))
-    return A.Compose(ops)
+    return SeededCompose(ops)
 
 
 def crop_box(image: np.ndarray, bbox: tuple[float, float, float, float] | None, path: Path) -> np.ndarray:

@@ -1,10 +1,29 @@
-"""Box- and mask-aware augmentation for detection (albumentations) and the input normalisation."""
+"""Box- and mask-aware augmentation for detection (albumentations), the seeded albumentations
+pipeline every datamodule builds its augmentations with, and the input normalisation."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import albumentations as A
 import numpy as np
 import torch
+
+
+class SeededCompose(A.Compose):
+    """``A.Compose`` whose random draws follow the global NumPy RNG.
+
+    albumentations 2 gives each pipeline its own generator, seeded from OS entropy unless a seed is
+    passed, so two runs with the same seed would augment differently and a resumed run would not
+    repeat the epoch it resumes. Each call re-seeds the pipeline from ``np.random``, which
+    :class:`~aihub_bench.data.base.EpochShuffle` seeds per (seed, epoch) and each loader worker per
+    worker.
+    """
+
+    def __call__(self, *args: Any, **data: Any) -> dict[str, Any]:
+        self.set_random_seed(int(np.random.randint(0, 2**31 - 1)))
+        return super().__call__(*args, **data)
+
 
 # timm's ImageNet statistics: pretrained backbones expect them, and they do no harm from scratch
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
@@ -41,4 +60,6 @@ def detection_augment(
         ops.append(A.RandomBrightnessContrast(p=brightness_contrast))
     if hue_saturation > 0:
         ops.append(A.HueSaturationValue(p=hue_saturation))
-    return A.Compose(ops, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"], clip=True))
+    return SeededCompose(
+        ops, bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"], clip=True)
+    )
