@@ -86,7 +86,7 @@ def test_identities_are_split_disjointly_and_train_labels_follow_sorted_identiti
     for name, ids in sides.items():
         assert {im.identity for im in dm.splits[name]} == ids
         assert len(dm.splits[name]) == 8 * len(ids)
-    assert dm.model_kwargs() == {"num_identities": 6}
+    assert dm.model_kwargs() == {"num_identities": 6, "train_identities": sorted(sides["train"])}
     assert dm.labels == {identity: i for i, identity in enumerate(sorted(sides["train"]))}
 
 

@@ -565,7 +565,9 @@ class FaceDataModule(SplitDataModule):
         return list(self._probes[split])
 
     def model_kwargs(self) -> dict[str, Any]:
-        return {"num_identities": len(self.identities("train"))}
+        """The head's size, and the train identities the task keeps in its checkpoints."""
+        train = self.identities("train")
+        return {"num_identities": len(train), "train_identities": list(train)}
 
     def split_sizes(self) -> dict[str, dict[str, Any]]:
         """Images and identities per split; pairs, gallery and probes per evaluation split."""

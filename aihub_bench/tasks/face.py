@@ -13,7 +13,7 @@ similarity and ranks every probe against the gallery, overall and per capture co
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -49,6 +49,7 @@ FACE_RECOGNITION = TaskFamily(
 )
 
 HEAD_KINDS = ("arcface", "cosface")
+TRAIN_IDENTITIES_KEY = "face_train_identities"  # in the checkpoint
 
 
 class FaceRecognitionTask(EvaluatingTask):
@@ -69,6 +70,7 @@ class FaceRecognitionTask(EvaluatingTask):
         optimizer: Callable[..., torch.optim.Optimizer],
         num_identities: int,
         head: Mapping[str, Any] | None = None,
+        train_identities: Sequence[str] = (),
         scheduler: dict[str, Any] | None = None,
         margin_warmup_steps: int = 0,
         flip_test: bool = True,
@@ -84,7 +86,9 @@ class FaceRecognitionTask(EvaluatingTask):
             raise ValueError(f"model.head.kind={kind!r}: expected one of {HEAD_KINDS}")
         if margin_warmup_steps < 0:
             raise ValueError(f"model.margin_warmup_steps={margin_warmup_steps}: must be at least 0")
-        self.save_hyperparameters(ignore=["net", "optimizer"])
+        self.save_hyperparameters(ignore=["net", "optimizer", "train_identities"])
+        # kept in the checkpoint: a later evaluation on another split must not test on them
+        self.train_identities = [str(i) for i in train_identities]
         self.net = net()
         embedding_dim = int(getattr(self.net, "embedding_dim", 0))
         if embedding_dim < 1:
@@ -124,8 +128,33 @@ class FaceRecognitionTask(EvaluatingTask):
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         return self.logged_training_loss(batch, self.batch_units(batch))
 
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint[TRAIN_IDENTITIES_KEY] = list(self.train_identities)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self.train_identities = list(checkpoint.get(TRAIN_IDENTITIES_KEY, self.train_identities))
+        # evaluating on another split may count other train identities; the head is not used then
+        weight = checkpoint.get("state_dict", {}).get("head.weight")
+        if weight is not None and weight.shape != self.head.weight.shape:
+            self.head = MarginHead(
+                embedding_dim=int(weight.shape[1]),
+                num_classes=int(weight.shape[0]),
+                **dict(self.hparams.head or {}),
+            )
+
+    def check_unseen(self, identities: Sequence[str], split: str) -> None:
+        """Refuse to evaluate on identities the model was trained on (a split other than training's)."""
+        seen = sorted(set(identities) & set(self.train_identities))
+        if seen:
+            raise ValueError(
+                f"the {split} split holds {len(seen)} identities this model was trained on (e.g. "
+                f"{', '.join(seen[:3])}): evaluate on the training run's split "
+                "(dataset.split.test_identities=<run>/identities_test.txt) or on a pair list over those"
+            )
+
     def make_evaluator(self, split: str) -> FaceEvaluator:
         datamodule = self.datamodule
+        self.check_unseen(datamodule.identities(split), split)
         return FaceEvaluator(
             pairs=datamodule.pairs(split),
             gallery=datamodule.gallery(split),
