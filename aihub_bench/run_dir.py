@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -107,6 +109,15 @@ def flat_metrics(values: dict[str, Any]) -> FlatMetrics:
 
 def write_json(path: Path, payload: Any) -> None:
     path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def write_csv(path: Path, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
+    """A UTF-8 CSV with a header row (what evaluators write their per-sample files with)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(fields)
+        writer.writerows(rows)
+    return path
 
 
 def write_config(run_dir: Path, cfg: DictConfig) -> None:

@@ -8,11 +8,10 @@ gallery and probe keys up among them, so results depend neither on batching nor 
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from aihub_bench.metrics.face import (
     top_identities,
 )
 from aihub_bench.records import FACE_FACTORS, FacePair
+from aihub_bench.run_dir import write_csv
 from aihub_bench.tables import MISSING, count, markdown_table, mean_std, number
 
 log = logging.getLogger(__name__)
@@ -80,14 +80,6 @@ def _embedded(keys: Sequence[str], known: Mapping[str, Any], what: str, split: s
 
 def _whole(value: float | None) -> int | None:
     return None if value is None else int(value)
-
-
-def _write_csv(path: Path, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(fields)
-        writer.writerows(rows)
-    return path
 
 
 @dataclass
@@ -316,7 +308,7 @@ class FaceEvaluator(Evaluator):
         if self._identification is not None:
             written.append(self._write_identification(run_dir / f"identification_{self.split}.csv"))
         written.append(
-            _write_csv(run_dir / f"conditions_{self.split}.csv", CONDITION_FIELDS, self.condition_rows())
+            write_csv(run_dir / f"conditions_{self.split}.csv", CONDITION_FIELDS, self.condition_rows())
         )
         results = run_dir / "results.md"
         results.write_text(self.results_markdown(), encoding="utf-8")
@@ -331,7 +323,7 @@ class FaceEvaluator(Evaluator):
             (pair.key_a, pair.key_b, int(label), f"{score:.6f}", int(score >= found.threshold))
             for pair, label, score in zip(found.pairs, found.labels, found.scores, strict=True)
         )
-        return _write_csv(path, ("key_a", "key_b", "label", "score", "accepted"), rows)
+        return write_csv(path, ("key_a", "key_b", "label", "score", "accepted"), rows)
 
     def _write_identification(self, path: Path) -> Path:
         found = self._identification
@@ -342,7 +334,7 @@ class FaceEvaluator(Evaluator):
             (probe.key, probe.identity, *(probe.conditions[f] for f in FACE_FACTORS), int(rank), *top)
             for probe, rank, top in zip(found.probes, found.ranks, found.top, strict=True)
         )
-        return _write_csv(path, fields, rows)
+        return write_csv(path, fields, rows)
 
     def _plot_roc(self, path: Path) -> Path:
         """TAR against FAR (log scale) with the TAR@FAR operating points marked."""

@@ -10,7 +10,6 @@ sorted by image path then reference.
 
 from __future__ import annotations
 
-import csv
 import logging
 import re
 from collections import defaultdict
@@ -30,6 +29,7 @@ from aihub_bench.metrics.text import (
     topk_indices,
     word_edits,
 )
+from aihub_bench.run_dir import write_csv
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,6 @@ def _grouped(items: Iterable[Any]) -> dict[str, dict[str, list[Any]]]:
 def _resolve(prediction_file: Path, run_dir: Path) -> Path:
     path = prediction_file if prediction_file.is_absolute() else run_dir / prediction_file
     path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _write_csv(path: Path, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(fields)
-        writer.writerows(rows)
     return path
 
 
@@ -191,7 +183,7 @@ class TextRecognitionEvaluator(Evaluator):
             )
             for item in items
         )
-        path = _write_csv(_resolve(self.prediction_file, run_dir), RECOGNITION_FIELDS, rows)
+        path = write_csv(_resolve(self.prediction_file, run_dir), RECOGNITION_FIELDS, rows)
         log.info("%s predictions written to %s", self.split, path)
         return [path]
 
@@ -318,6 +310,6 @@ class SyllableEvaluator(Evaluator):
             )
             for item in items
         )
-        path = _write_csv(_resolve(self.prediction_file, run_dir), fields, rows)
+        path = write_csv(_resolve(self.prediction_file, run_dir), fields, rows)
         log.info("%s predictions written to %s", self.split, path)
         return [path]
