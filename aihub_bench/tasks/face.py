@@ -140,7 +140,7 @@ class FaceRecognitionTask(EvaluatingTask):
                 embedding_dim=int(weight.shape[1]),
                 num_classes=int(weight.shape[0]),
                 **dict(self.hparams.head or {}),
-            )
+            ).to(self.head.weight.device)
 
     def check_unseen(self, identities: Sequence[str], split: str) -> None:
         """Refuse to evaluate on identities the model was trained on (a split other than training's)."""
