@@ -327,3 +327,72 @@ class FacePair:
     key_a: str
     key_b: str
     same: bool
+
+
+#: The label of a window or clip outside every event (temporal localisation; optional in classification).
+NORMAL_EVENT = "normal"
+
+
+@dataclass(frozen=True)
+class VideoAction:
+    """One person's action in a video: its name and the frame ranges it spans.
+
+    ``ranges`` are 0-based, inclusive ``(start, end)`` frame indices at the video's own frame rate,
+    sorted, with overlapping or touching ranges already merged (real XMLs repeat boundary frames).
+    """
+
+    person: str
+    name: str
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def frames(self) -> int:
+        """How many frames the action covers (each frame once)."""
+        return sum(end - start + 1 for start, end in self.ranges)
+
+
+@dataclass
+class VideoClip:
+    """One annotated video (CCTV): its event segment, recording conditions and per-person actions.
+
+    ``key`` is the mp4's path below the dataset root without the suffix (unique per video).
+    ``event`` is the canonical event name (misspellings and digit suffixes already mapped);
+    ``event_start`` / ``event_end`` are 0-based frame indices of the event at the video's frame rate,
+    half-open ``[start, end)``. ``num_frames`` is the video's frame count (the header's, or the
+    container's when probed). ``take`` is the scene folder (``24-3``), shared by every camera and
+    season of one staged take; ``group`` is the leakage key (the take by default): videos sharing it
+    never cross a split. ``inout`` is ``indoor`` or ``outdoor``; ``time_of_day`` ``day`` or ``night``.
+    """
+
+    video_path: Path
+    key: str
+    event: str
+    event_start: int
+    event_end: int
+    fps: float
+    num_frames: int
+    width: int = 0
+    height: int = 0
+    take: str = ""
+    camera: str = ""
+    place: str = ""
+    inout: str = ""
+    time_of_day: str = ""
+    season: str = ""
+    weather: str = ""
+    actions: tuple[VideoAction, ...] = ()
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group = self.take or self.key
+        if not 0 <= self.event_start < self.event_end:
+            raise ValueError(f"{self.video_path}: event frames [{self.event_start}, {self.event_end}) are empty")
+        if self.fps <= 0:
+            raise ValueError(f"{self.video_path}: frame rate {self.fps} is not positive")
+
+    @property
+    def event_seconds(self) -> tuple[float, float]:
+        """The event's start and end in seconds."""
+        return self.event_start / self.fps, self.event_end / self.fps
