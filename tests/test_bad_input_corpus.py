@@ -32,6 +32,7 @@ READERS = [
     "sidewalk_depth",
     "ocr",
     "kface",
+    "cctv",
 ]
 TIMEOUT_S = 120
 

@@ -38,6 +38,7 @@ DATASETS: tuple[str, ...] = (
     "sidewalk_depth",
     "ocr",
     "kface",
+    "cctv",
 )
 
 
