@@ -50,7 +50,7 @@ from aihub_bench.data.splits import (
     holdout_split,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import SeededCompose
+from aihub_bench.data.transforms import SeededCompose, augment_probabilities
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.records import FACE_FACTORS, FaceImage, FacePair
@@ -350,10 +350,7 @@ class FaceDataModule(SplitDataModule):
             raise ValueError(
                 f"dataset.crop needs margin >= 0 and 0 < center_fraction <= 1, got {self.crop_cfg}"
             )
-        self.augment_cfg = {str(k): float(v) for k, v in (_plain(augment) or {}).items()}
-        extra = sorted(set(self.augment_cfg) - set(AUGMENTATIONS))
-        if extra:
-            raise ValueError(f"dataset.augment knows {list(AUGMENTATIONS)}, not {extra}")
+        self.augment_cfg = augment_probabilities(_plain(augment), AUGMENTATIONS)
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers = num_workers

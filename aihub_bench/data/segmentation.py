@@ -37,7 +37,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import SeededCompose, normalise_image
+from aihub_bench.data.transforms import SeededCompose, augment_probabilities, normalise_image
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb
 from aihub_bench.formats.masks import IGNORE_INDEX, RGB, decode_colour_mask, paint_polygons, read_colour_mask
@@ -271,10 +271,7 @@ class SegmentationDataModule(SplitDataModule):
         if len(input_size) != 2 or min(int(v) for v in input_size) < 1:
             raise ValueError(f"dataset.input_size must be [height, width], got {list(input_size)}")
         self.input_size = (int(input_size[0]), int(input_size[1]))
-        self.augment_cfg = {str(k): float(v) for k, v in (augment or {}).items()}
-        extra = sorted(set(self.augment_cfg) - set(AUGMENTATIONS))
-        if extra:
-            raise ValueError(f"dataset.augment knows {list(AUGMENTATIONS)}, not {extra}")
+        self.augment_cfg = augment_probabilities(augment, AUGMENTATIONS)
         self.split_cfg: dict[str, Any] = {
             "strategy": "random",
             "stratify_by": ["class"],

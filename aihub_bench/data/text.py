@@ -61,7 +61,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import SeededCompose
+from aihub_bench.data.transforms import SeededCompose, augment_probabilities
 from aihub_bench.errors import BadInputError, ErrorPolicy, OnError
 from aihub_bench.formats.images import load_rgb, read_image_header
 from aihub_bench.records import TextSample
@@ -358,10 +358,7 @@ class TextDataModule(SplitDataModule):
             raise ValueError(f"dataset.image_size must be [height, width] of at least 8 px, got {size}")
         self.image_size = (size[0], size[1])
         self.grayscale = bool(grayscale)
-        self.augment_cfg = {str(k): float(v) for k, v in (augment or {}).items()}
-        extra = sorted(set(self.augment_cfg) - set(AUGMENTATIONS))
-        if extra:
-            raise ValueError(f"dataset.augment knows {list(AUGMENTATIONS)}, not {extra}")
+        self.augment_cfg = augment_probabilities(augment, AUGMENTATIONS)
         self.split_cfg: dict[str, Any] = {
             "strategy": "random",
             "stratify_by": ["subset"],

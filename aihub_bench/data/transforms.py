@@ -3,11 +3,21 @@ pipeline every datamodule builds its augmentations with, and the input normalisa
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import albumentations as A
 import numpy as np
 import torch
+
+
+def augment_probabilities(augment: Mapping[str, Any] | None, known: Sequence[str]) -> dict[str, float]:
+    """``dataset.augment`` as ``{transform: probability}``; a transform not in ``known`` is a ValueError."""
+    probabilities = {str(k): float(v) for k, v in (augment or {}).items()}
+    extra = sorted(set(probabilities) - set(known))
+    if extra:
+        raise ValueError(f"dataset.augment knows {list(known)}, not {extra}")
+    return probabilities
 
 
 class SeededCompose(A.Compose):

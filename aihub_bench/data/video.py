@@ -72,7 +72,7 @@ from aihub_bench.data.splits import (
     partition,
     stratified_group_split,
 )
-from aihub_bench.data.transforms import SeededCompose
+from aihub_bench.data.transforms import SeededCompose, augment_probabilities
 from aihub_bench.errors import ErrorPolicy, OnError
 from aihub_bench.records import NORMAL_EVENT, VideoClip
 from aihub_bench.run_dir import write_json
@@ -424,10 +424,7 @@ class VideoDataModule(SplitDataModule):
         if len(size) != 2 or min(size) < 8:
             raise ValueError(f"dataset.image_size must be [height, width] of at least 8 px, got {size}")
         self.image_size = (size[0], size[1])
-        self.augment_cfg = {str(k): float(v) for k, v in (augment or {}).items()}
-        extra = sorted(set(self.augment_cfg) - set(AUGMENTATIONS))
-        if extra:
-            raise ValueError(f"dataset.augment knows {list(AUGMENTATIONS)}, not {extra}")
+        self.augment_cfg = augment_probabilities(augment, AUGMENTATIONS)
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers = num_workers

@@ -15,7 +15,7 @@ this module depends on nothing but torch and Lightning.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -108,6 +108,19 @@ def loss_columns() -> tuple[ReportColumn, ReportColumn]:
         ),
         ReportColumn("loss decreased", (flag("train/loss_decreased"),)),
     )
+
+
+def class_weight_tensor(
+    class_weights: Sequence[float] | None, class_names: Sequence[str]
+) -> torch.Tensor | None:
+    """``model.class_weights`` as a float tensor (one weight per class), or ``None`` when unset."""
+    if class_weights is None:
+        return None
+    if len(class_weights) != len(class_names):
+        raise ValueError(
+            f"model.class_weights has {len(class_weights)} values for {len(class_names)} classes"
+        )
+    return torch.tensor([float(w) for w in class_weights], dtype=torch.float32)
 
 
 class FamilyTask(pl.LightningModule):

@@ -22,7 +22,7 @@ from torch import nn
 from aihub_bench.data.segmentation import class_palette
 from aihub_bench.formats.masks import IGNORE_INDEX
 from aihub_bench.metrics.segmentation_evaluator import SegmentationEvaluator
-from aihub_bench.tasks.base import ReportColumn, TaskFamily, loss_columns, value
+from aihub_bench.tasks.base import ReportColumn, TaskFamily, class_weight_tensor, loss_columns, value
 from aihub_bench.tasks.evaluation import EvaluatingTask
 from aihub_bench.tasks.optim import configure_optimization
 
@@ -81,14 +81,9 @@ class SegmentationTask(EvaluatingTask):
         self.palette = [[int(c) for c in rgb] for rgb in palette or class_palette(self.class_names)]
         if len(self.palette) != len(self.class_names):
             raise ValueError(f"{len(self.palette)} palette colours for {len(self.class_names)} classes")
-        weights = None
-        if class_weights is not None:
-            if len(class_weights) != len(self.class_names):
-                raise ValueError(
-                    f"model.class_weights has {len(class_weights)} values for {len(self.class_names)} classes"
-                )
-            weights = torch.tensor([float(w) for w in class_weights], dtype=torch.float32)
-        self.register_buffer("class_weights", weights, persistent=False)
+        self.register_buffer(
+            "class_weights", class_weight_tensor(class_weights, self.class_names), persistent=False
+        )
         self.net = net(num_classes=len(self.class_names))
         self.optimizer_factory = optimizer
 
