@@ -388,7 +388,9 @@ class VideoClip:
         if not self.group:
             self.group = self.take or self.key
         if not 0 <= self.event_start < self.event_end:
-            raise ValueError(f"{self.video_path}: event frames [{self.event_start}, {self.event_end}) are empty")
+            raise ValueError(
+                f"{self.video_path}: event frames [{self.event_start}, {self.event_end}) are empty"
+            )
         if self.fps <= 0:
             raise ValueError(f"{self.video_path}: frame rate {self.fps} is not positive")
 
