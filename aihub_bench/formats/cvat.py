@@ -52,10 +52,8 @@ from pathlib import Path
 from typing import Literal
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.safe_xml import parse_xml_root
 
 CVAT_VERSION = "1.1"
 ShapeKind = Literal["box", "polygon"]
@@ -204,20 +202,7 @@ def read_cvat(
 
 
 def _parse(path: Path) -> Element:
-    try:
-        return SafeET.parse(path, forbid_dtd=True).getroot()
-    except FileNotFoundError as err:
-        raise BadInputError(path, "annotation file not found", "missing_file") from err
-    except OSError as err:
-        raise BadInputError(path, f"cannot read the file: {err.strerror or err}", "unreadable_file") from err
-    except DefusedXmlException as err:
-        raise BadInputError(
-            path,
-            f"refused unsafe XML ({type(err).__name__}): a CVAT file has no DTD, entities or external references",
-            "unsafe_xml",
-        ) from err
-    except ET.ParseError as err:
-        raise BadInputError(path, f"malformed XML: {err}", "malformed_xml") from err
+    return parse_xml_root(path, refusal="a CVAT file has no DTD, entities or external references")
 
 
 def _check_is_cvat(path: Path, root: Element, meta: Element | None, images: list[Element]) -> None:

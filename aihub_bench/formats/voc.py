@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from aihub_bench.errors import BadInputError
+from aihub_bench.formats.safe_xml import parse_xml_root
 
 
 @dataclass
@@ -43,14 +41,7 @@ class VocAnnotation:
 def read_voc(path: str | Path) -> VocAnnotation:
     """Parse a VOC XML file; raise ``BadInputError`` naming the file for anything unusable."""
     path = Path(path)
-    try:
-        root = SafeET.parse(path).getroot()
-    except FileNotFoundError as err:
-        raise BadInputError(path, "annotation file not found", "missing_file") from err
-    except DefusedXmlException as err:
-        raise BadInputError(path, f"refused unsafe XML ({type(err).__name__})", "unsafe_xml") from err
-    except ET.ParseError as err:
-        raise BadInputError(path, f"malformed XML: {err}", "malformed_xml") from err
+    root = parse_xml_root(path, forbid_dtd=False)
     if root.tag != "annotation":
         raise BadInputError(path, f"root element is <{root.tag}>, expected <annotation>", "malformed_xml")
     size = _child(path, root, "size")

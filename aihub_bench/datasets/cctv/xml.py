@@ -43,11 +43,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from aihub_bench.datasets.cctv.layout import canonical_event, place_id
 from aihub_bench.errors import BadInputError, ErrorPolicy
+from aihub_bench.formats.safe_xml import parse_xml_root
 from aihub_bench.records import VideoAction
 
 HEADER_FIELDS = (
@@ -207,21 +205,13 @@ def merge_ranges(
 
 
 def _parse(path: Path) -> Element:
-    try:
-        return SafeET.parse(path, forbid_dtd=True).getroot()
-    except FileNotFoundError as err:
-        raise BadInputError(path, "annotation file not found", "missing_annotation") from err
-    except OSError as err:
-        raise BadInputError(path, f"cannot read the file: {err.strerror or err}", "bad_xml") from err
-    except DefusedXmlException as err:
-        raise BadInputError(
-            path,
-            f"refused unsafe XML ({type(err).__name__}): a CCTV annotation has no DTD, entities or "
-            "external references",
-            "unsafe_xml",
-        ) from err
-    except ET.ParseError as err:
-        raise BadInputError(path, f"malformed XML: {err}", "bad_xml") from err
+    return parse_xml_root(
+        path,
+        refusal="a CCTV annotation has no DTD, entities or external references",
+        missing_kind="missing_annotation",
+        unreadable_kind="bad_xml",
+        malformed_kind="bad_xml",
+    )
 
 
 def _read_header(path: Path, node: Element | None, policy: ErrorPolicy) -> CctvHeader:
