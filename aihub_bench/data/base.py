@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterator, Sized
+from collections.abc import Callable, Iterator, Mapping, Sized
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 import torch.distributed as dist
+from omegaconf import OmegaConf
+from omegaconf.errors import ConfigKeyError
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 
@@ -137,3 +139,19 @@ class SplitDataModule(pl.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader | list[DataLoader]:
         return self._loader("test", shuffle=False)
+
+
+def merge_options(
+    defaults: Mapping[str, Any], given: Mapping[str, Any] | None, option: str
+) -> dict[str, Any]:
+    """``defaults`` updated by ``given`` (nested dicts merged, Hydra configs accepted) as plain
+    Python; a key ``defaults`` lacks is a ValueError naming ``dataset.<option>``."""
+    base = OmegaConf.create(dict(defaults))
+    OmegaConf.set_struct(base, True)
+    try:
+        merged = OmegaConf.merge(base, given or {})
+    except ConfigKeyError as err:
+        raise ValueError(f"dataset.{option} knows {sorted(defaults)}: {err.msg}") from err
+    plain = OmegaConf.to_container(merged, resolve=True)
+    assert isinstance(plain, dict)
+    return {str(k): v for k, v in plain.items()}

@@ -42,7 +42,7 @@ import torch
 from omegaconf import OmegaConf
 from torch.utils.data import Dataset
 
-from aihub_bench.data.base import SplitDataModule
+from aihub_bench.data.base import SplitDataModule, merge_options
 from aihub_bench.data.splits import (
     SPLITS,
     assert_no_leakage,
@@ -87,21 +87,6 @@ DEFAULT_CROP: dict[str, float] = {"margin": 0.1, "center_fraction": 0.8}
 def _plain(value: Any) -> Any:
     """A Hydra/OmegaConf value as plain dicts and lists (plain values unchanged)."""
     return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
-
-
-def _merged(defaults: Mapping[str, Any], given: Mapping[str, Any] | None, option: str) -> dict[str, Any]:
-    """``defaults`` updated by ``given`` (one level of nested dicts merged); unknown keys are an error."""
-    given = dict(_plain(given) or {})
-    unknown = sorted(set(given) - set(defaults))
-    if unknown:
-        raise ValueError(f"dataset.{option} knows {sorted(defaults)}, not {unknown}")
-    out = {k: dict(v) if isinstance(v, Mapping) else v for k, v in defaults.items()}
-    for key, value in given.items():
-        if isinstance(out[key], Mapping) and isinstance(value, Mapping):
-            out[key] = {**out[key], **value}
-        else:
-            out[key] = value
-    return out
 
 
 def identity_of(key: str) -> str:
@@ -330,8 +315,8 @@ class FaceDataModule(SplitDataModule):
         # factor -> code -> a human name (the dataset's table), for the per-condition results
         self.condition_names = {f: dict(names) for f, names in (condition_names or {}).items()}
         self.policy = ErrorPolicy(on_error)
-        self.split_cfg = _merged(DEFAULT_SPLIT, split, "split")
-        self.protocol = _merged(DEFAULT_PROTOCOL, protocol, "protocol")
+        self.split_cfg = merge_options(DEFAULT_SPLIT, split, "split")
+        self.protocol = merge_options(DEFAULT_PROTOCOL, protocol, "protocol")
         if self.protocol["pair_form"] not in PAIR_FORMS:
             raise ValueError(
                 f"protocol.pair_form must be one of {PAIR_FORMS}, got {self.protocol['pair_form']!r}"
@@ -345,7 +330,7 @@ class FaceDataModule(SplitDataModule):
         self.image_size = int(image_size)
         if self.image_size < 16:
             raise ValueError(f"dataset.image_size must be at least 16 px, got {image_size}")
-        self.crop_cfg = {str(k): float(v) for k, v in _merged(DEFAULT_CROP, crop, "crop").items()}
+        self.crop_cfg = {str(k): float(v) for k, v in merge_options(DEFAULT_CROP, crop, "crop").items()}
         if self.crop_cfg["margin"] < 0 or not 0 < self.crop_cfg["center_fraction"] <= 1:
             raise ValueError(
                 f"dataset.crop needs margin >= 0 and 0 < center_fraction <= 1, got {self.crop_cfg}"

@@ -59,11 +59,9 @@ import albumentations as A
 import cv2
 import numpy as np
 import torch
-from omegaconf import OmegaConf
-from omegaconf.errors import ConfigKeyError
 from torch.utils.data import Dataset
 
-from aihub_bench.data.base import SplitDataModule
+from aihub_bench.data.base import SplitDataModule, merge_options
 from aihub_bench.data.splits import (
     SPLITS,
     assert_no_leakage,
@@ -108,20 +106,6 @@ DEFAULT_SAMPLING: dict[str, Any] = {
     "eval_clips_per_video": None,
 }
 DEFAULT_WINDOWS: dict[str, Any] = {"positive_overlap": 0.5, "train_stride": 4, "eval_stride": 8}
-
-
-def options(defaults: Mapping[str, Any], given: Mapping[str, Any] | None, option: str) -> dict[str, Any]:
-    """``defaults`` updated by ``given`` (nested dicts merged, Hydra configs accepted) as plain
-    Python; a key ``defaults`` lacks is a ValueError naming ``dataset.<option>``."""
-    base = OmegaConf.create(dict(defaults))
-    OmegaConf.set_struct(base, True)
-    try:
-        merged = OmegaConf.merge(base, given or {})
-    except ConfigKeyError as err:
-        raise ValueError(f"dataset.{option} knows {sorted(defaults)}: {err.msg}") from err
-    plain = OmegaConf.to_container(merged, resolve=True)
-    assert isinstance(plain, dict)
-    return {str(k): v for k, v in plain.items()}
 
 
 def place_id(place: object) -> str:
@@ -413,12 +397,12 @@ class VideoDataModule(SplitDataModule):
         super().__init__()
         self.reader, self.synthetic, self.root, self.name = reader, synthetic, root, name
         self.policy = ErrorPolicy(on_error)
-        self.split_cfg = options(DEFAULT_SPLIT, split, "split")
+        self.split_cfg = merge_options(DEFAULT_SPLIT, split, "split")
         holdout = self.split_cfg["holdout"]
         if holdout["inout"] not in (None, *INOUT):
             raise ValueError(f"split.holdout.inout must be null or one of {INOUT}, got {holdout['inout']!r}")
-        self.decode_cfg = options(DEFAULT_DECODE, decode, "decode")
-        clip_cfg = options(DEFAULT_CLIP, clip, "clip")
+        self.decode_cfg = merge_options(DEFAULT_DECODE, decode, "decode")
+        clip_cfg = merge_options(DEFAULT_CLIP, clip, "clip")
         self.shape = ClipShape(int(clip_cfg["frames"]), int(clip_cfg["step"]), int(clip_cfg["stride"]))
         size = [int(v) for v in image_size]
         if len(size) != 2 or min(size) < 8:
@@ -636,7 +620,7 @@ class VideoClassificationDataModule(VideoDataModule):
 
     def __init__(self, reader: Reader, sampling: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(reader, **kwargs)
-        self.sampling = options(DEFAULT_SAMPLING, sampling, "sampling")
+        self.sampling = merge_options(DEFAULT_SAMPLING, sampling, "sampling")
         if not 0 < float(self.sampling["min_event_overlap"]) <= 1:
             raise ValueError(
                 f"sampling.min_event_overlap must be in (0, 1], got {self.sampling['min_event_overlap']}"
@@ -729,7 +713,7 @@ class TemporalLocalizationDataModule(VideoDataModule):
 
     def __init__(self, reader: Reader, windows: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(reader, **kwargs)
-        self.windows_cfg = options(DEFAULT_WINDOWS, windows, "windows")
+        self.windows_cfg = merge_options(DEFAULT_WINDOWS, windows, "windows")
         if not 0 < float(self.windows_cfg["positive_overlap"]) <= 1:
             raise ValueError(
                 f"windows.positive_overlap must be in (0, 1], got {self.windows_cfg['positive_overlap']}"
