@@ -398,3 +398,96 @@ class VideoClip:
     def event_seconds(self) -> tuple[float, float]:
         """The event's start and end in seconds."""
         return self.event_start / self.fps, self.event_end / self.fps
+
+
+#: A box on one video frame: ``(frame, x1, y1, x2, y2)``, the frame a 0-based index into the mp4,
+#: corners in the video's pixels.
+FrameBox = tuple[int, float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SpeakingTurn:
+    """One speaking turn of a conversation clip (multimodal video): who spoke, what, when, and how.
+
+    ``start`` / ``end`` are 0-based frame indices of the mp4, half-open ``[start, end)``. ``index`` is
+    the turn's position in its clip (turns ordered by start, then speaker). ``emotion`` is the label the
+    emotion tasks learn (canonical; the ``multimodal`` modality's by default, ``""`` when absent);
+    ``emotions`` holds every modality's canonical emotion the speaker carries (``text``, ``sound``,
+    ``image``, ``multimodal``). ``intent`` is canonical (``request``, ``question``, ``statement``,
+    ``response``; ``""`` when absent), ``strategy`` as given (``SD``, ``VSN``, ``QESD``). ``boxes`` are
+    the speaker's boxes on the annotated frames inside the turn, sorted by frame.
+    """
+
+    index: int
+    speaker: str
+    script: str
+    start: int
+    end: int
+    intent: str = ""
+    strategy: str = ""
+    emotion: str = ""
+    emotions: dict[str, str] = field(default_factory=dict)
+    morphemes: tuple[tuple[str, str], ...] = ()
+    boxes: tuple[FrameBox, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"turn {self.index} of {self.speaker}: frames [{self.start}, {self.end}) are empty")
+
+
+@dataclass(frozen=True)
+class PersonTrack:
+    """One person (actor) of a conversation clip: gender and age group, and their boxes over the clip.
+
+    ``gender`` is ``male`` / ``female`` (``""`` when absent), ``age`` a decade group such as ``20s``
+    (``""`` when absent). ``boxes`` are the person's boxes on every annotated frame, sorted by frame;
+    ``image_emotions`` the ``(frame, emotion)`` pairs of image-only emotions a listener carries.
+    """
+
+    person: str
+    gender: str = ""
+    age: str = ""
+    boxes: tuple[FrameBox, ...] = ()
+    image_emotions: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass
+class ConversationClip:
+    """One clip of the multimodal video dataset: an mp4 of an acted conversation and its JSON.
+
+    ``key`` is the JSON's path below the root without the suffix (``clip_12/clip_12``); ``clip_id`` the
+    JSON's own. ``num_frames`` is the JSON's ``nr_frame`` (or the container's count when it is smaller and
+    within tolerance); ``fps`` the container's (0 when not probed). ``turns`` are ordered as in
+    :class:`SpeakingTurn`; ``persons`` sorted by id. ``objects`` counts the non-person objects by label;
+    ``qa`` holds ``(frame, question, answer)`` entries. ``group`` is the leakage key (the clip by default,
+    or its ``situation``): clips sharing it never cross a split.
+    """
+
+    video_path: Path
+    json_path: Path
+    key: str
+    clip_id: str
+    num_frames: int
+    width: int
+    height: int
+    fps: float = 0.0
+    situation: str = ""
+    category: str = ""
+    turns: tuple[SpeakingTurn, ...] = ()
+    persons: tuple[PersonTrack, ...] = ()
+    objects: dict[str, int] = field(default_factory=dict)
+    qa: tuple[tuple[int, str, str], ...] = ()
+    group: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group = self.key
+        if self.num_frames < 1 or self.width < 1 or self.height < 1:
+            raise ValueError(
+                f"{self.json_path}: {self.num_frames} frames of {self.width}x{self.height} is not a video"
+            )
+
+    def person(self, person_id: str) -> PersonTrack | None:
+        """The track of ``person_id``, or ``None``."""
+        return next((p for p in self.persons if p.person == person_id), None)
