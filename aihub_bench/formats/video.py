@@ -14,6 +14,10 @@ Whole videos for training (the CCTV release: hours of 4K H.264) are decoded once
 :func:`decode_video` at a reduced frame rate and size, and :class:`VideoFrameCache` stores the result
 as one ``.npy`` array per video plus a JSON sidecar, memory-mapped on every later read, so an epoch
 reads small arrays instead of decoding 4K again. ``scripts/bench_video_decode.py`` measures both.
+
+Crops of boxes on chosen frames (the people of a conversation clip) are cut by :class:`VideoCropCache`
+in one front-to-back pass over the video (the same decode loop as :func:`extract_frames`,
+:func:`decode_frames_at`) and stored as one memory-mapped ``.npy`` per (video, box list).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import multiprocessing
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +39,7 @@ import cv2
 import numpy as np
 
 from aihub_bench.errors import BadInputError
+from aihub_bench.records import FrameBox
 
 UNREADABLE = "unreadable_video"
 JPEG_QUALITY = 95
@@ -174,7 +179,33 @@ def extract_frames(
     if not todo:
         return result
     out.mkdir(parents=True, exist_ok=True)
-    capture = _open(path)
+    hint = "too short for its annotation, or annotation_fps / first_frame_number do not match it"
+    for index, frame in decode_frames_at(path, todo, too_short_hint=hint):
+        result[index] = write_image_atomic(target[index], frame, quality)
+    return dict(sorted(result.items()))
+
+
+def decode_frames_at(
+    video_path: str | Path,
+    frame_indices: Iterable[int],
+    *,
+    threads: int | None = None,
+    too_short_hint: str = "too short for its annotation",
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Decode ``video_path`` once, front to back, and yield ``(index, BGR frame)`` for each requested
+    0-based index, ascending; decoding stops after the last one.
+
+    Raises ``BadInputError`` (``unreadable_video``, naming the mp4) when the video cannot be opened, a
+    frame cannot be decoded, or a requested index lies beyond its end (``too_short_hint`` says why that
+    may be); the frames yielded before the failure are complete.
+    """
+    path = Path(video_path)
+    todo = {int(i) for i in frame_indices}
+    if not todo:
+        return
+    if min(todo) < 0:
+        raise ValueError(f"{path}: negative frame index {min(todo)}")
+    capture = _open(path, threads)
     last = max(todo)
     index = -1
     try:
@@ -188,8 +219,7 @@ def extract_frames(
                 raise BadInputError(
                     path,
                     f"the video has only {index + 1} decodable frames; frame index {missing[0]} was requested "
-                    f"({len(missing)} requested frames lie beyond the end: too short for its annotation, or "
-                    "annotation_fps / first_frame_number do not match it)",
+                    f"({len(missing)} requested frames lie beyond the end: {too_short_hint})",
                     UNREADABLE,
                 )
             index += 1
@@ -204,10 +234,9 @@ def extract_frames(
                 reason = f"cannot decode frame {index}"
             if not ok or frame is None or frame.size == 0:
                 raise BadInputError(path, reason, UNREADABLE)
-            result[index] = write_image_atomic(target[index], frame, quality)
+            yield index, frame
     finally:
         capture.release()
-    return dict(sorted(result.items()))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -502,3 +531,167 @@ def _load_cached(target: Path) -> CachedVideo | None:
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape != shape or len(source_index) != shape[0]:
         return None
     return CachedVideo(frames, source_index, fps, source_fps, source_frames)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Box crops of chosen frames (people in conversation clips), one cache file per (video, box list)
+
+CROP_CACHE_VERSION = 1
+
+
+def crop_region(box: Sequence[float], margin: float, width: int, height: int) -> tuple[int, int, int, int]:
+    """``(left, top, right, bottom)`` pixel bounds of ``box = (x1, y1, x2, y2)`` grown by ``margin`` x its
+    width / height on every side, rounded outwards and clipped to the frame (at least one pixel)."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    grow_x, grow_y = margin * (x2 - x1), margin * (y2 - y1)
+    left = min(max(0, math.floor(x1 - grow_x)), width - 1)
+    top = min(max(0, math.floor(y1 - grow_y)), height - 1)
+    right = max(min(width, math.ceil(x2 + grow_x)), left + 1)
+    bottom = max(min(height, math.ceil(y2 + grow_y)), top + 1)
+    return left, top, right, bottom
+
+
+def crop_box(frame: np.ndarray, box: Sequence[float], margin: float, size: tuple[int, int]) -> np.ndarray:
+    """The :func:`crop_region` of ``box`` in ``frame`` resized to ``size`` ``(H, W)`` (area-averaged
+    when shrinking, bilinear when enlarging); channels as in ``frame``."""
+    left, top, right, bottom = crop_region(box, margin, frame.shape[1], frame.shape[0])
+    patch = frame[top:bottom, left:right]
+    height, width = size
+    shrinking = height * width < patch.shape[0] * patch.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(np.ascontiguousarray(patch), (width, height), interpolation=interpolation)
+
+
+def boxes_digest(boxes: Sequence[FrameBox]) -> str:
+    """A hash of a box list (order included): a changed list gets a new crop-cache entry."""
+    array = np.asarray([[float(v) for v in b] for b in boxes], dtype=np.float64).reshape(-1, 5)
+    return hashlib.sha1(array.tobytes()).hexdigest()[:16]
+
+
+class VideoCropCache:
+    """Crops of boxes on chosen frames of a video: ``<cache_dir>/<stem>-<key>.npy``, uint8 ``(N, H, W, 3)``
+    RGB, crop ``i`` of ``boxes[i]``.
+
+    ``key`` hashes the video's identity (path, size, mtime), ``size``, ``margin``, the box list and
+    :data:`CROP_CACHE_VERSION`. A missing entry is built by decoding the video once, front to back up
+    to the last requested frame (:func:`decode_frames_at`), and cropping every box of each frame
+    (:func:`crop_box`); it is written under a temporary name and renamed, so processes building the
+    same entry at once are safe. Later reads memory-map the file; an entry of the wrong shape is rebuilt.
+    """
+
+    def __init__(
+        self,
+        cache_dir: str | Path,
+        *,
+        size: Sequence[int],
+        margin: float,
+        threads: int | None = None,
+    ) -> None:
+        dims = [int(v) for v in size]
+        if len(dims) != 2 or min(dims) < 1:
+            raise ValueError(f"crop size must be [height, width] of positive ints, got {list(size)}")
+        if not math.isfinite(margin) or margin < 0:
+            raise ValueError(f"crop margin must be >= 0, got {margin}")
+        self.cache_dir = Path(cache_dir)
+        self.size = (dims[0], dims[1])
+        self.margin = float(margin)
+        self.threads = threads
+
+    def path_for(self, video_path: str | Path, boxes: Sequence[FrameBox]) -> Path:
+        """The cache array of ``boxes`` on ``video_path`` (``unreadable_video`` when the video is no file)."""
+        path = Path(video_path)
+        if not path.is_file():
+            raise BadInputError(path, "video file does not exist", UNREADABLE)
+        key = cache_key(path, *self.size, self.margin, boxes_digest(boxes), f"crops-v{CROP_CACHE_VERSION}")
+        return self.cache_dir / f"{path.stem}-{key}.npy"
+
+    def get(self, video_path: str | Path, boxes: Sequence[FrameBox]) -> np.ndarray:
+        """The crops of ``boxes`` (memory-mapped), decoding the video and storing them first when needed."""
+        if not boxes:
+            return np.zeros((0, *self.size, 3), np.uint8)
+        target = self.path_for(video_path, boxes)
+        crops = self._load(target, len(boxes))
+        if crops is None:
+            self._build(Path(video_path), boxes, target)
+            crops = self._load(target, len(boxes))
+            if crops is None:
+                raise OSError(f"{target}: the crop cache entry just written cannot be read back")
+        return crops
+
+    def warm(
+        self, jobs: Iterable[tuple[str | Path, Sequence[FrameBox]]], workers: int = 1
+    ) -> dict[Path, BadInputError]:
+        """Build every ``(video, boxes)`` entry not cached yet (in ``workers`` processes when > 1); the
+        failures by video. A bad video does not stop the others."""
+        failures: dict[Path, BadInputError] = {}
+        todo: dict[Path, tuple[Path, tuple[FrameBox, ...]]] = {}
+        for video, boxes in jobs:
+            video, boxes = Path(video), tuple(boxes)
+            if not boxes:
+                continue
+            try:
+                target = self.path_for(video, boxes)
+            except BadInputError as err:
+                failures[video] = err
+                continue
+            if target not in todo and self._load(target, len(boxes)) is None:
+                todo[target] = (video, boxes)
+        if workers <= 1 or len(todo) <= 1:
+            for target, (video, boxes) in todo.items():
+                try:
+                    self._build(video, boxes, target)
+                except BadInputError as err:
+                    failures[video] = err
+            return failures
+        threads = self.threads or max(1, (os.cpu_count() or 1) // workers)
+        # spawn, not fork: as in VideoFrameCache.warm
+        context = multiprocessing.get_context("spawn")
+        items = list(todo.items())
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=context) as pool:
+            results = pool.map(
+                _warm_crops,
+                [self] * len(items),
+                [video for _, (video, _) in items],
+                [boxes for _, (_, boxes) in items],
+                [threads] * len(items),
+            )
+            for (_, (video, _)), failure in zip(items, results, strict=True):
+                if failure is not None:
+                    failures[video] = BadInputError(*failure)
+        return failures
+
+    def _load(self, target: Path, count: int) -> np.ndarray | None:
+        """The entry at ``target`` memory-mapped, or None when it is missing, cut or of another shape."""
+        try:
+            crops = np.load(target, mmap_mode="r")
+        except (OSError, ValueError):
+            return None
+        if crops.dtype != np.uint8 or crops.shape != (count, *self.size, 3):
+            return None
+        return crops
+
+    def _build(
+        self, video: Path, boxes: Sequence[FrameBox], target: Path, threads: int | None = None
+    ) -> None:
+        by_frame: dict[int, list[int]] = {}
+        for i, box in enumerate(boxes):
+            by_frame.setdefault(int(box[0]), []).append(i)
+        crops = np.empty((len(boxes), *self.size, 3), np.uint8)
+        for index, frame in decode_frames_at(video, by_frame, threads=threads or self.threads):
+            for i in by_frame[index]:
+                cv2.cvtColor(
+                    crop_box(frame, boxes[i][1:], self.margin, self.size), cv2.COLOR_BGR2RGB, dst=crops[i]
+                )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(target, lambda handle: np.save(handle, crops))
+
+
+def _warm_crops(
+    cache: VideoCropCache, video: Path, boxes: tuple[FrameBox, ...], threads: int
+) -> tuple[str, str, str] | None:
+    """One entry of :meth:`VideoCropCache.warm` in a worker; a failure comes back as plain fields."""
+    try:
+        cache._build(video, boxes, cache.path_for(video, boxes), threads)
+    except BadInputError as err:
+        return err.path, err.reason, err.kind
+    return None
