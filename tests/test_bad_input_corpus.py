@@ -33,6 +33,7 @@ READERS = [
     "ocr",
     "kface",
     "cctv",
+    "multimodal",
 ]
 TIMEOUT_S = 120
 
