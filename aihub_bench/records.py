@@ -432,7 +432,9 @@ class SpeakingTurn:
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:
-            raise ValueError(f"turn {self.index} of {self.speaker}: frames [{self.start}, {self.end}) are empty")
+            raise ValueError(
+                f"turn {self.index} of {self.speaker}: frames [{self.start}, {self.end}) are empty"
+            )
 
 
 @dataclass(frozen=True)

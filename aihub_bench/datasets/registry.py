@@ -39,6 +39,7 @@ DATASETS: tuple[str, ...] = (
     "ocr",
     "kface",
     "cctv",
+    "multimodal",
 )
 
 
