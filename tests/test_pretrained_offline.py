@@ -13,6 +13,7 @@ BUILDERS = {
     "crnn": "from aihub_bench.models.text import crnn; crnn(10, backbone='resnet18', pretrained=True)",
     "face_embedder": "from aihub_bench.models.face import face_embedder; face_embedder('resnet18', pretrained=True)",
     "video_classifier": "from aihub_bench.models.video import video_classifier; video_classifier(3, 'resnet18', True)",
+    "multimodal_image_encoder": "from aihub_bench.models.multimodal import ImageEncoder; ImageEncoder('resnet18', True)",
 }
 
 

@@ -15,9 +15,11 @@ import numpy as np
 from aihub_bench.fonts import use_korean_font
 
 
-def plot_confusion(confusion: np.ndarray, class_names: Sequence[str], path: Path, title: str = "") -> Path:
+def plot_confusion(
+    confusion: np.ndarray, class_names: Sequence[str], path: Path, title: str = "", unit: str = "clips"
+) -> Path:
     """``confusion`` (rows true, columns predicted) coloured by row share, each cell's count written
-    in it; a class without clips has an empty row."""
+    in it; a class without ``unit`` (what a count counts: clips, samples) has an empty row."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -41,7 +43,7 @@ def plot_confusion(confusion: np.ndarray, class_names: Sequence[str], path: Path
     ax.set(xlabel="predicted", ylabel="true")
     if title:
         ax.set_title(title, fontsize=9)
-    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="share of the true class's clips")
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label=f"share of the true class's {unit}")
     fig.tight_layout()
     fig.savefig(path, format="png")
     return path

@@ -100,35 +100,60 @@ def torchvision_video_net(
     return TorchvisionVideoNet(net, name)
 
 
-class FrameTemporalNet(nn.Module):
-    """A 2D backbone on every frame, its pooled features combined over time, then a linear classifier."""
+class FrameFeatures(nn.Module):
+    """A 2D backbone on every frame, its pooled features combined over time: ``(B, 3, T, H, W) -> (B, F)``.
 
-    def __init__(
-        self, backbone: nn.Module, features: int, num_classes: int, temporal: str, dropout: float
-    ) -> None:
+    ``num_features`` is F. Shared by :class:`FrameTemporalNet` and the multimodal image encoder.
+    """
+
+    def __init__(self, backbone: nn.Module, features: int, temporal: str) -> None:
         super().__init__()
         if temporal not in TEMPORAL_HEADS:
             raise ValueError(f"model.net.temporal must be one of {TEMPORAL_HEADS}, got {temporal!r}")
-        self.backbone, self.temporal = backbone, temporal
+        self.backbone, self.temporal, self.num_features = backbone, temporal, features
         self.temporal_conv = (
             nn.Sequential(nn.Conv1d(features, features, kernel_size=3, padding=1), nn.ReLU(inplace=True))
             if temporal == "conv"
             else None
         )
-        self.dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(features, num_classes)
 
-    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+    def pooled(self, clips: torch.Tensor) -> torch.Tensor:
+        """The ``(B, F)`` features of ``(B, 3, T, H, W)`` clips."""
         batch, channels, frames, height, width = clips.shape
         images = clips.transpose(1, 2).reshape(batch * frames, channels, height, width)
         features = self.backbone(images).reshape(batch, frames, -1)  # (B, T, F)
         if self.temporal == "max":
-            pooled = features.amax(dim=1)
-        elif self.temporal_conv is not None:
-            pooled = self.temporal_conv(features.transpose(1, 2)).mean(dim=2)
-        else:
-            pooled = features.mean(dim=1)
-        logits: torch.Tensor = self.classifier(self.dropout(pooled))
+            return features.amax(dim=1)
+        if self.temporal_conv is not None:
+            convolved: torch.Tensor = self.temporal_conv(features.transpose(1, 2))
+            return convolved.mean(dim=2)
+        return features.mean(dim=1)
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        return self.pooled(clips)
+
+
+def timm_frame_backbone(backbone: str, pretrained: bool) -> tuple[nn.Module, int]:
+    """timm's ``backbone`` without its classifier (pooled features out) and its feature size."""
+    net = create_timm_model(backbone, pretrained, num_classes=0)
+    features = int(getattr(net, "num_features", 0))
+    if features < 1:
+        raise ValueError(f"model.net.backbone={backbone!r} does not report its pooled feature size")
+    return net, features
+
+
+class FrameTemporalNet(FrameFeatures):
+    """:class:`FrameFeatures` followed by a dropout and a linear classifier."""
+
+    def __init__(
+        self, backbone: nn.Module, features: int, num_classes: int, temporal: str, dropout: float
+    ) -> None:
+        super().__init__(backbone, features, temporal)
+        self.dropout = nn.Dropout(dropout)
+        self.classifier = nn.Linear(features, num_classes)
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        logits: torch.Tensor = self.classifier(self.dropout(self.pooled(clips)))
         return logits
 
 
@@ -149,8 +174,5 @@ def video_classifier(
         raise ValueError(f"model.net.temporal must be one of {TEMPORAL_HEADS}, got {temporal!r}")
     if backbone in TORCHVISION_VIDEO:
         return torchvision_video_net(backbone, num_classes, pretrained, dropout)
-    net = create_timm_model(backbone, pretrained, num_classes=0)
-    features = int(getattr(net, "num_features", 0))
-    if features < 1:
-        raise ValueError(f"model.net.backbone={backbone!r} does not report its pooled feature size")
+    net, features = timm_frame_backbone(backbone, pretrained)
     return FrameTemporalNet(net, features, num_classes, temporal, dropout)
