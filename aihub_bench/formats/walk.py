@@ -20,6 +20,7 @@ Hidden *files* are the caller's to judge (a reader counts those that look like i
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,77 @@ def file_inside(root: str | Path, path: Path, policy: ErrorPolicy, allow_outside
         policy.handle(err)
         return False
     return True
+
+
+@dataclass(frozen=True)
+class AnnotatedVideo:
+    """A video and its annotation file, found side by side under one stem."""
+
+    key: str  # the files' path below the root, without the suffix
+    annotation: Path
+    video: Path
+
+
+def _files_by_stem(
+    folder: Path, files: list[str], suffixes: tuple[str, str], policy: ErrorPolicy
+) -> dict[str, dict[str, Path]]:
+    """``stem -> {suffix: file}`` of one folder's files of the two kinds; a stem with two files of
+    one kind (``x.mp4`` and ``x.MP4``: which one is meant is unknown) is ``ambiguous_file``."""
+    listed: dict[str, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    for name in files:
+        stem, suffix = os.path.splitext(name)
+        if suffix.lower() not in suffixes:
+            policy.count("other_files")
+        elif name.startswith("."):  # macOS resource forks (._x.mp4) and other hidden files
+            policy.count("hidden_files_ignored")
+        else:
+            listed[stem][suffix.lower()].append(folder / name)
+    found = {}
+    for stem, kinds in sorted(listed.items()):
+        doubled = [paths for paths in kinds.values() if len(paths) > 1]
+        if doubled:
+            names = ", ".join(p.name for paths in kinds.values() for p in paths)
+            policy.handle(BadInputError(doubled[0][0], f"two files of one stem: {names}", "ambiguous_file"))
+        else:
+            found[stem] = {suffix: paths[0] for suffix, paths in kinds.items()}
+    return found
+
+
+def annotated_videos(
+    root: str | Path,
+    policy: ErrorPolicy,
+    *,
+    annotation_suffix: str,
+    video_suffix: str,
+    allow_outside_links: bool = False,
+    contents: str = "videos",
+) -> list[AnnotatedVideo]:
+    """Every video under ``root`` with the annotation of the same stem beside it, sorted by key.
+
+    Suffixes are lower case and matched case-insensitively. A video without its annotation is
+    ``missing_annotation``, an annotation without its video ``missing_video`` (named by the missing
+    path), two files of one stem and kind ``ambiguous_file``, a file linked outside the root
+    ``link_outside_root``: each raised or counted by ``policy``; other files are counted
+    (``other_files``, ``hidden_files_ignored``).
+    """
+    root = Path(root)
+    found = []
+    walk = walk_inside(root, policy, allow_outside_links=allow_outside_links, contents=contents)
+    for folder, _dirs, files in walk:
+        for stem, kinds in _files_by_stem(folder, files, (annotation_suffix, video_suffix), policy).items():
+            annotation, video = kinds.get(annotation_suffix), kinds.get(video_suffix)
+            if annotation is None:
+                missing = folder / f"{stem}{annotation_suffix}"
+                reason = f"the video has no annotation beside it ({missing} is missing)"
+                policy.handle(BadInputError(missing, reason, "missing_annotation"))
+            elif video is None:
+                missing = folder / f"{stem}{video_suffix}"
+                reason = f"the annotation {annotation.name} has no video beside it ({missing} is missing)"
+                policy.handle(BadInputError(missing, reason, "missing_video"))
+            elif all(file_inside(root, p, policy, allow_outside_links) for p in (annotation, video)):
+                key = annotation.relative_to(root).with_suffix("").as_posix()
+                found.append(AnnotatedVideo(key, annotation, video))
+    return sorted(found, key=lambda f: f.key)
 
 
 @dataclass

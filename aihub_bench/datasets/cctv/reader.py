@@ -1,6 +1,6 @@
 """Read the 이상행동 CCTV release (or its twin) into :class:`~aihub_bench.records.VideoClip` records.
 
-One walk of the whole tree (``walk_inside``): in every folder each ``<stem>.mp4`` is paired with the
+One walk of the whole tree (``formats/walk.annotated_videos``): in every folder each ``<stem>.mp4`` is paired with the
 ``<stem>.xml`` beside it, wherever the folder is, so no folder name is relied on. The label is the
 XML's ``<eventname>`` (``event_source: path`` takes the stem's, else the event folder's); the stem
 (``<scene>_cam<NN>_<event><n>_place<NN>_<day|night>_<season>``), the event folder and the place folder
@@ -25,7 +25,6 @@ number of takes go to ``policy.stats`` (``data_report.json``).
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from aihub_bench.datasets.cctv.layout import (
 from aihub_bench.datasets.cctv.xml import CctvAnnotation, fit_event, read_cctv_xml
 from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.video import decode_video, probe_video
-from aihub_bench.formats.walk import file_inside, walk_inside
+from aihub_bench.formats.walk import annotated_videos
 from aihub_bench.records import VideoClip
 
 VERIFY_MODES = ("none", "header", "full")
@@ -85,50 +84,17 @@ class _Pair:
     xml: Path
 
 
-def _by_stem(
-    folder: Path, files: list[str], suffixes: tuple[str, str], policy: ErrorPolicy
-) -> dict[str, dict[str, Path]]:
-    """``stem -> {suffix: file}`` of one folder's videos and annotations; a stem with two files of
-    one kind (``x.mp4`` and ``x.MP4``: which one is meant is unknown) is ``ambiguous_file``."""
-    listed: dict[str, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
-    for name in files:
-        stem, suffix = os.path.splitext(name)
-        if suffix.lower() not in suffixes:
-            policy.count("other_files")
-        elif name.startswith("."):  # macOS resource forks (._x.mp4) and other hidden files
-            policy.count("hidden_files_ignored")
-        else:
-            listed[stem][suffix.lower()].append(folder / name)
-    found = {}
-    for stem, kinds in sorted(listed.items()):
-        doubled = [paths for paths in kinds.values() if len(paths) > 1]
-        if doubled:
-            names = ", ".join(p.name for paths in kinds.values() for p in paths)
-            policy.handle(BadInputError(doubled[0][0], f"two files of one stem: {names}", "ambiguous_file"))
-        else:
-            found[stem] = {suffix: paths[0] for suffix, paths in kinds.items()}
-    return found
-
-
 def _pairs(o: _Options, video_suffix: str, xml_suffix: str) -> list[_Pair]:
     """Every mp4 with its XML, sorted by key; unpaired and ambiguous files go to the policy."""
-    pairs = []
-    walk = walk_inside(o.root, o.policy, allow_outside_links=o.allow_outside_links, contents="videos")
-    for folder, _dirs, files in walk:
-        for stem, kinds in _by_stem(folder, files, (video_suffix, xml_suffix), o.policy).items():
-            video, xml = kinds.get(video_suffix), kinds.get(xml_suffix)
-            if xml is None:
-                missing = folder / f"{stem}{xml_suffix}"
-                reason = f"the video has no annotation beside it ({missing} is missing)"
-                o.policy.handle(BadInputError(missing, reason, "missing_annotation"))
-            elif video is None:
-                missing = folder / f"{stem}{video_suffix}"
-                reason = f"the annotation {xml.name} has no video beside it ({missing} is missing)"
-                o.policy.handle(BadInputError(missing, reason, "missing_video"))
-            elif all(file_inside(o.root, p, o.policy, o.allow_outside_links) for p in (video, xml)):
-                key = video.relative_to(o.root).with_suffix("").as_posix()
-                pairs.append(_Pair(key, video, xml))
-    return sorted(pairs, key=lambda p: p.key)
+    found = annotated_videos(
+        o.root,
+        o.policy,
+        annotation_suffix=xml_suffix,
+        video_suffix=video_suffix,
+        allow_outside_links=o.allow_outside_links,
+        contents="videos",
+    )
+    return [_Pair(f.key, f.video, f.annotation) for f in found]
 
 
 def _spread(pairs: list[_Pair], max_videos: int | None, policy: ErrorPolicy) -> list[_Pair]:

@@ -1,6 +1,6 @@
 """Read the 멀티모달 영상 release (or its twin) into :class:`~aihub_bench.records.ConversationClip` records.
 
-One walk of the whole tree (``walk_inside``): in every folder each ``<stem>.json`` is paired with the
+One walk of the whole tree (``formats/walk.annotated_videos``): in every folder each ``<stem>.json`` is paired with the
 ``<stem>.mp4`` beside it, so no folder name is relied on. Each JSON is parsed by
 :mod:`~aihub_bench.datasets.multimodal.clip_json`; the mp4 is checked per ``verify_videos`` (``header``:
 probed, its frame count against ``nr_frame``; ``full``: every frame decoded too). Then the JSON is
@@ -16,8 +16,7 @@ the release's tolerated quirks go to ``policy.stats`` (``data_report.json``).
 
 from __future__ import annotations
 
-import os
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from aihub_bench.datasets.multimodal.clip_json import ClipJson, ClipTurn, RawBox
 from aihub_bench.datasets.multimodal.layout import MODALITIES
 from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.video import decode_video, probe_video
-from aihub_bench.formats.walk import file_inside, walk_inside
+from aihub_bench.formats.walk import annotated_videos
 from aihub_bench.records import ConversationClip, FrameBox, PersonTrack, SpeakingTurn
 
 VERIFY_MODES = ("none", "header", "full")
@@ -89,50 +88,17 @@ class _Video:
 # ------------------------------------------------------------------------------------------ pairing
 
 
-def _by_stem(
-    folder: Path, files: list[str], suffixes: tuple[str, str], policy: ErrorPolicy
-) -> dict[str, dict[str, Path]]:
-    """``stem -> {suffix: file}`` of one folder's JSONs and videos; two files of one stem and kind
-    (``x.mp4`` and ``x.MP4``) are ``ambiguous_file``."""
-    listed: dict[str, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
-    for name in files:
-        stem, suffix = os.path.splitext(name)
-        if suffix.lower() not in suffixes:
-            policy.count("other_files")
-        elif name.startswith("."):  # macOS resource forks (._x.mp4) and other hidden files
-            policy.count("hidden_files_ignored")
-        else:
-            listed[stem][suffix.lower()].append(folder / name)
-    found = {}
-    for stem, kinds in sorted(listed.items()):
-        doubled = [paths for paths in kinds.values() if len(paths) > 1]
-        if doubled:
-            names = ", ".join(p.name for paths in kinds.values() for p in paths)
-            policy.handle(BadInputError(doubled[0][0], f"two files of one stem: {names}", "ambiguous_file"))
-        else:
-            found[stem] = {suffix: paths[0] for suffix, paths in kinds.items()}
-    return found
-
-
 def _pairs(o: _Options, json_suffix: str, video_suffix: str) -> list[_Pair]:
     """Every clip JSON with its mp4, sorted by key; unpaired and ambiguous files go to the policy."""
-    pairs = []
-    walk = walk_inside(o.root, o.policy, allow_outside_links=o.allow_outside_links, contents="clips")
-    for folder, _dirs, files in walk:
-        for stem, kinds in _by_stem(folder, files, (json_suffix, video_suffix), o.policy).items():
-            annotation, video = kinds.get(json_suffix), kinds.get(video_suffix)
-            if annotation is None:
-                missing = folder / f"{stem}{json_suffix}"
-                reason = f"the video has no annotation beside it ({missing} is missing)"
-                o.policy.handle(BadInputError(missing, reason, "missing_annotation"))
-            elif video is None:
-                missing = folder / f"{stem}{video_suffix}"
-                reason = f"the annotation {annotation.name} has no video beside it ({missing} is missing)"
-                o.policy.handle(BadInputError(missing, reason, "missing_video"))
-            elif all(file_inside(o.root, p, o.policy, o.allow_outside_links) for p in (annotation, video)):
-                key = annotation.relative_to(o.root).with_suffix("").as_posix()
-                pairs.append(_Pair(key, annotation, video))
-    return sorted(pairs, key=lambda p: p.key)
+    found = annotated_videos(
+        o.root,
+        o.policy,
+        annotation_suffix=json_suffix,
+        video_suffix=video_suffix,
+        allow_outside_links=o.allow_outside_links,
+        contents="clips",
+    )
+    return [_Pair(f.key, f.annotation, f.video) for f in found]
 
 
 # ------------------------------------------------------------------------------------------ the video
