@@ -72,6 +72,14 @@ def file_inside(root: str | Path, path: Path, policy: ErrorPolicy, allow_outside
     return True
 
 
+def checked_suffix(option: str, value: object) -> str:
+    """A reader's file-suffix option (``.mp4``, ``.XML``) in lower case; anything else is a ValueError
+    naming ``option``."""
+    if not isinstance(value, str) or not value.startswith(".") or len(value) < 2:
+        raise ValueError(f"{option} must be a file suffix such as '.mp4', got {value!r}")
+    return value.lower()
+
+
 @dataclass(frozen=True)
 class AnnotatedVideo:
     """A video and its annotation file, found side by side under one stem."""

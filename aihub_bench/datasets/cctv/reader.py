@@ -40,7 +40,7 @@ from aihub_bench.datasets.cctv.layout import (
 from aihub_bench.datasets.cctv.xml import CctvAnnotation, fit_event, read_cctv_xml
 from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.video import decode_video, probe_video
-from aihub_bench.formats.walk import annotated_videos
+from aihub_bench.formats.walk import annotated_videos, checked_suffix
 from aihub_bench.records import VideoClip
 
 VERIFY_MODES = ("none", "header", "full")
@@ -54,12 +54,6 @@ def _choice(name: str, value: str, allowed: Sequence[str]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
     return value
-
-
-def _suffix(name: str, value: str) -> str:
-    if not value.startswith(".") or len(value) < 2:
-        raise ValueError(f"{name} must be a file suffix such as '.mp4', got {value!r}")
-    return value.lower()
 
 
 @dataclass(frozen=True)
@@ -285,7 +279,7 @@ def read_cctv(
     )
     if not o.root.is_dir():
         raise FileNotFoundError(f"CCTV dataset root {o.root} is not a directory")
-    pairs = _pairs(o, _suffix("video_suffix", video_suffix), _suffix("xml_suffix", xml_suffix))
+    pairs = _pairs(o, checked_suffix("video_suffix", video_suffix), checked_suffix("xml_suffix", xml_suffix))
     if not pairs and policy.skipped == 0:
         raise FileNotFoundError(f"no {video_suffix} video with its {xml_suffix} annotation under {o.root}")
     clips = []

@@ -25,7 +25,7 @@ from aihub_bench.datasets.multimodal.clip_json import ClipJson, ClipTurn, RawBox
 from aihub_bench.datasets.multimodal.layout import MODALITIES
 from aihub_bench.errors import BadInputError, ErrorPolicy
 from aihub_bench.formats.video import decode_video, probe_video
-from aihub_bench.formats.walk import annotated_videos
+from aihub_bench.formats.walk import annotated_videos, checked_suffix
 from aihub_bench.records import ConversationClip, FrameBox, PersonTrack, SpeakingTurn
 
 VERIFY_MODES = ("none", "header", "full")
@@ -37,12 +37,6 @@ def _choice(name: str, value: object, allowed: Sequence[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {list(allowed)}, got {value!r}")
     return value
-
-
-def _suffix(name: str, value: str) -> str:
-    if not isinstance(value, str) or not value.startswith(".") or len(value) < 2:
-        raise ValueError(f"{name} must be a file suffix such as '.json', got {value!r}")
-    return value.lower()
 
 
 def _whole(name: str, value: object, low: int) -> int:
@@ -357,7 +351,9 @@ def read_multimodal(
     )
     if not o.root.is_dir():
         raise FileNotFoundError(f"multimodal video dataset root {o.root} is not a directory")
-    pairs = _pairs(o, _suffix("json_suffix", json_suffix), _suffix("video_suffix", video_suffix))
+    pairs = _pairs(
+        o, checked_suffix("json_suffix", json_suffix), checked_suffix("video_suffix", video_suffix)
+    )
     if not pairs and policy.skipped == 0:
         raise FileNotFoundError(
             f"no {json_suffix} clip annotation with its {video_suffix} video under {o.root}"
