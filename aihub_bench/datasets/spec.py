@@ -7,6 +7,7 @@ dataset contract test (``tests/test_dataset_contract.py``) all work from the spe
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,3 +83,14 @@ class DatasetSpec:
     def cache_prefix(self) -> str:
         """Cached twins live in ``<cache_dir>/<cache_prefix>-<hash of the canonical kwargs>``."""
         return f"{self.name.replace('_', '-')}-synth"
+
+
+def writer_arguments(writer: Callable[..., Any], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """``writer``'s keyword arguments with defaults, updated by the ``kwargs`` it knows (others are
+    ignored): the starting point of a dataset's ``canonical_params``."""
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(writer).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **{k: v for k, v in kwargs.items() if k in defaults}}

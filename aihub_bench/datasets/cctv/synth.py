@@ -33,7 +33,6 @@ in another season by camera 1 (one take id across seasons). Same arguments, same
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +45,7 @@ from aihub_bench.datasets.cctv.layout import EVENT_FOLDERS, EVENTS, canonical_ev
 from aihub_bench.datasets.cctv.render import BGR, Drawable, Figure, View, background, draw, walk_pose
 from aihub_bench.datasets.cctv.stages import STAGES, Look, event_actions
 from aihub_bench.datasets.cctv.xml import XmlObject, format_time, seconds_to_frame, write_cctv_xml
+from aihub_bench.datasets.spec import writer_arguments
 
 GENERATOR_VERSION = 2  # bump when the output changes, so cached twins are regenerated
 SEASONS = ("spring", "summer", "autumn", "winter")
@@ -378,12 +378,7 @@ def write_synthetic_cctv(
 
 def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The writer's arguments, defaults filled in, validated and in canonical form."""
-    defaults = {
-        name: p.default
-        for name, p in inspect.signature(write_synthetic_cctv).parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    given = {**defaults, **{k: v for k, v in kwargs.items() if k in defaults}}
+    given = writer_arguments(write_synthetic_cctv, kwargs)
     o = _options(**given)
     return {
         "events": list(o.events),

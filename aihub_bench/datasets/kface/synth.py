@@ -14,7 +14,6 @@ quality, txt in a fixed order).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from aihub_bench.datasets.kface.layout import (
 )
 from aihub_bench.datasets.kface.pairs import write_identity_list, write_pair_list, write_short_pair_list
 from aihub_bench.datasets.kface.render import identity_look, render_face
+from aihub_bench.datasets.spec import writer_arguments
 from aihub_bench.records import FACE_FACTORS, FacePair
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
@@ -155,12 +155,7 @@ def _codes(factor: str, given: Any) -> list[str]:
 
 def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The writer's arguments, defaults filled in, validated and in canonical form."""
-    defaults = {
-        name: p.default
-        for name, p in inspect.signature(write_synthetic_kface).parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    given = {**defaults, **{k: v for k, v in kwargs.items() if k in defaults}}
+    given = writer_arguments(write_synthetic_kface, kwargs)
     identities, size, first_id = int(given["identities"]), int(given["image_size"]), int(given["first_id"])
     if identities < 2:
         raise ValueError(f"identities must be >= 2 (verification needs negatives), got {identities}")

@@ -29,7 +29,6 @@ strings; frame keys are 0-based mp4 frame indices written in a shuffled order; `
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +56,7 @@ from aihub_bench.datasets.multimodal.render import (
     idle_offset,
     motion_offset,
 )
+from aihub_bench.datasets.spec import writer_arguments
 
 GENERATOR_VERSION = 1  # bump when the output changes, so cached twins are regenerated
 MIN_GAP = 2  # frames of silence at least between two turns
@@ -467,12 +467,7 @@ def write_synthetic_multimodal(
 
 def canonical_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The writer's arguments, defaults filled in, validated and in canonical form."""
-    defaults = {
-        name: p.default
-        for name, p in inspect.signature(write_synthetic_multimodal).parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
-    o = _options(**{**defaults, **{k: v for k, v in kwargs.items() if k in defaults}})
+    o = _options(**writer_arguments(write_synthetic_multimodal, kwargs))
     return {
         "clips": o.clips,
         "seconds": o.seconds,
