@@ -55,6 +55,7 @@ import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from aihub_bench.data.base import SplitDataModule
+from aihub_bench.extras import check_config
 from aihub_bench.fit import build
 from aihub_bench.fit import build_task as build_configured_task
 from aihub_bench.tasks.base import FamilyTask, TaskFamily, family_of_class
@@ -162,6 +163,7 @@ def build_from_overrides(overrides: Sequence[str], run_root: Path) -> BenchSetup
         cfg.paths.output_dir = str(run_root)
         del cfg["hydra"]  # as under @hydra.main, the job config does not carry the hydra node
     _check_single_device(cfg)
+    check_config(cfg)
     datamodule = hydra.utils.instantiate(cfg.dataset)
     datamodule.prepare_data()
     datamodule.setup()

@@ -186,6 +186,7 @@ def _worker_counts(text: str) -> list[int]:
 
 def _bench(args: argparse.Namespace) -> int:
     from aihub_bench.bench import BenchOptions, UnsupportedTaskError, run_benchmark, summary_text
+    from aihub_bench.extras import MissingExtraError
 
     options = BenchOptions(
         overrides=list(args.overrides),
@@ -203,7 +204,7 @@ def _bench(args: argparse.Namespace) -> int:
     )
     try:
         report = run_benchmark(options)
-    except (UnsupportedTaskError, ValueError) as err:
+    except (UnsupportedTaskError, ValueError, MissingExtraError) as err:
         raise SystemExit(f"aihub-bench bench: {err}") from None
     print(summary_text(report))
     return 0

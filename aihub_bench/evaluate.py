@@ -5,13 +5,15 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
+from aihub_bench.extras import missing_extra_exits
 from aihub_bench.overrides import quote_argv
 from aihub_bench.pipeline import run
 
 
 @hydra.main(version_base="1.3", config_path="pkg://aihub_bench.configs", config_name="eval")
 def _main(cfg: DictConfig) -> None:
-    run(cfg, evaluate_only=True)
+    with missing_extra_exits():
+        run(cfg, evaluate_only=True)
 
 
 def main() -> object:

@@ -13,13 +13,18 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from aihub_bench.cross_validation import run_cross_validation, wants_cross_validation
+from aihub_bench.extras import check_config
 from aihub_bench.finetune import train_base_model, wants_base_model
 from aihub_bench.fit import fit_and_test
 from aihub_bench.run_dir import FlatMetrics
 
 
 def run(cfg: DictConfig, evaluate_only: bool = False) -> FlatMetrics:
-    """Run the recipe ``cfg`` asks for; return the metrics it wrote to the (parent) run directory."""
+    """Run the recipe ``cfg`` asks for; return the metrics it wrote to the (parent) run directory.
+
+    A model whose optional extra is missing stops here, before any data is read
+    (:class:`~aihub_bench.extras.MissingExtraError`)."""
+    check_config(cfg)
     if wants_base_model(cfg):
         cfg = train_base_model(cfg)  # the recipe's first stage; cfg then starts from its checkpoint
     if wants_cross_validation(cfg):

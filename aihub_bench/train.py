@@ -5,13 +5,15 @@ from __future__ import annotations
 import hydra
 from omegaconf import DictConfig
 
+from aihub_bench.extras import missing_extra_exits
 from aihub_bench.overrides import quote_argv
 from aihub_bench.pipeline import run
 
 
 @hydra.main(version_base="1.3", config_path="pkg://aihub_bench.configs", config_name="train")
 def _main(cfg: DictConfig) -> float | None:
-    metrics = run(cfg)
+    with missing_extra_exits():
+        metrics = run(cfg)
     monitor = cfg.get("optimized_metric")
     value = metrics.get(monitor) if monitor else None
     return None if isinstance(value, str) else value  # for Hydra sweepers, which optimise numbers
