@@ -121,6 +121,12 @@ class DetectionTask(DetectorLoss, EvaluatingTask):
     def test_step(self, batch: tuple[list, list], batch_idx: int) -> None:
         self.evaluator.process(batch, self.net(batch[0]))
 
+    def on_train_epoch_end(self) -> None:
+        """A net with a per-epoch schedule of its own (YOLO26's loss weights) is told an epoch ended."""
+        end_epoch = getattr(self.net, "end_epoch", None)
+        if callable(end_epoch):
+            end_epoch()
+
     # -- optimisation -----------------------------------------------------------------------
     def configure_optimizers(self) -> Any:
         return configure_optimization(self, self.optimizer_factory, self.hparams.scheduler)
