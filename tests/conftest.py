@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 import warnings
 from pathlib import Path
 from typing import Any
@@ -158,3 +161,16 @@ def smoke_run_config(overrides: list[str], run_dir: Path, data_dir: Path) -> dic
     """:func:`run_config`, or the reused run of the same configuration (see the module docstring)."""
     reused = reuse_smoke_run(overrides, run_dir, data_dir)
     return reused if reused is not None else run_config(overrides, run_dir, data_dir)
+
+
+def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` (dedented) in a fresh interpreter from the repository root, ``env`` replacing the
+    environment when given; stdout and stderr captured as text."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,8 @@ from omegaconf import OmegaConf
 from aihub_bench import cli, extras
 from aihub_bench.extras import MissingExtraError, check_config
 from aihub_bench.models import yolo
+from tests.conftest import run_python
 
-ROOT = Path(__file__).resolve().parents[1]
 HINT = "pip install -e '.[yolo]'"
 
 
@@ -85,14 +83,7 @@ def test_train_without_the_extra_exits_1_with_the_hint_before_reading_data(tmp_p
     main()
     """
     env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_python(code, env)
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert HINT in proc.stderr and "AGPL-3.0" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -9,9 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
-import sys
-import textwrap
 import urllib.error
 from pathlib import Path
 
@@ -34,9 +31,9 @@ from aihub_bench.models.yolo import (  # noqa: E402
     nms,
     targets_to_yolo,
 )
+from tests.conftest import run_python  # noqa: E402
 
 K = 3
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def random_boxes(n: int, h: int, w: int, gen: torch.Generator) -> torch.Tensor:
@@ -357,14 +354,7 @@ def test_import_build_and_run_stay_offline_and_leave_global_state_alone(tmp_path
     on import (torch.save, print options, cv2 threads, warnings, OMP_NUM_THREADS) stays changed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOLO_")}
     env["TMPDIR"] = str(tmp_path)  # ultralytics' settings.json goes under it
-    proc = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(OFFLINE_PROBE)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = run_python(OFFLINE_PROBE, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report == {"attempts": [], "changed": [], "offline": "1"}
