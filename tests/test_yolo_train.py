@@ -29,7 +29,7 @@ def test_smoke_run_writes_coco_map_that_pycocotools_confirms(tmp_path: Path, syn
     metrics = smoke_run_config(DONE_WHEN, run_dir, synth_cache)
     assert metrics["train/loss_decreased"] is True
     assert {"train/loss_box", "train/loss_cls", "train/loss_dfl"} <= set(metrics)
-    assert metrics["test/bbox_mAP"] > 0.0  # precise BN: without it a 3-epoch run detects nothing
+    assert metrics["test/bbox_mAP_50"] > 0.0  # some boxes found where they are, with their class
 
     cfg = compose_config(DONE_WHEN, tmp_path / "again", synth_cache)
     assert cfg.model.net.backbone == "small" and cfg.model.net.imgsz == 128  # nano, 128 px canvas

@@ -377,12 +377,6 @@ class YoloDetector(nn.Module):
         for m, momentum in zip(bns, momenta, strict=True):
             m.momentum = momentum
 
-    @torch.no_grad()
-    def recalibrate_bn(self, batches: list[list[torch.Tensor]]) -> None:
-        """Recompute the BatchNorm statistics over ``batches`` (lists of images), as :meth:`train` does
-        with the last training batches."""
-        self._precise_bn([letterbox_batch(list(images), self.imgsz, self.pad_value)[0] for images in batches])
-
     def forward(
         self, images: list[torch.Tensor], targets: list[dict[str, torch.Tensor]] | None = None
     ) -> dict[str, torch.Tensor] | list[dict[str, torch.Tensor]]:
