@@ -333,11 +333,12 @@ def blocked(*a, **k):
 socket.getaddrinfo = blocked; socket.create_connection = blocked; socket.socket.connect = blocked
 import warnings
 import cv2, numpy as np, torch
+from PIL import Image
 from aihub_bench.models.yolo import build_yolo  # ultralytics itself is imported by the first build
 def state():
     return dict(save=torch.save, tl=torch._tensor_str.PRINT_OPTS.linewidth, nl=np.get_printoptions()["linewidth"],
                 cv=cv2.getNumThreads(), wf=len(warnings.filters), omp=os.environ.get("OMP_NUM_THREADS"),
-                thr=torch.get_num_threads())
+                thr=torch.get_num_threads(), pil_open=Image.open, imread=cv2.imread)
 before = state()
 net = build_yolo(2, backbone="small", imgsz=64)
 net([torch.rand(3, 50, 60)], [{"boxes": torch.tensor([[1., 2., 30., 40.]]), "labels": torch.tensor([2])}])
@@ -351,7 +352,7 @@ print(json.dumps({"attempts": attempts, "changed": [k for k in before if before[
 def test_import_build_and_run_stay_offline_and_leave_global_state_alone(tmp_path: Path) -> None:
     """A fresh interpreter with every DNS look-up and connection refused: importing ultralytics, building,
     a training step and an evaluation make no attempt, and none of the global state ultralytics changes
-    on import (torch.save, print options, cv2 threads, warnings, OMP_NUM_THREADS) stays changed."""
+    on import (torch.save, PIL's Image.open, print options, cv2 threads, warnings, OMP_NUM_THREADS) stays changed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("YOLO_")}
     env["TMPDIR"] = str(tmp_path)  # ultralytics' settings.json goes under it
     proc = run_python(OFFLINE_PROBE, env)

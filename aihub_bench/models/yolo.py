@@ -64,7 +64,7 @@ def import_ultralytics() -> SimpleNamespace:
     (linewidth 320, numpy float formatter), calls ``cv2.setNumThreads(0)``, adds warnings filters, sets
     OMP_NUM_THREADS=1 and four other environment variables (inherited by DDP / DataLoader child processes), writes a
     settings.json, and adds a stdout handler to the "ultralytics" logger. All but the logger are restored here.
-    Raises ImportError naming the extra when ultralytics is not installed.
+    Raises MissingExtraError (an ImportError) naming the extra when ultralytics is not installed.
     """
     global _UL
     if _UL is not None:
@@ -113,6 +113,11 @@ def _save_global_state() -> dict[str, Any]:
         import cv2
 
         state["cv2_threads"] = cv2.getNumThreads()
+        state["cv2_io"] = (cv2.imread, cv2.imwrite, cv2.imshow)  # replaced on Windows
+    with contextlib.suppress(ImportError):
+        from PIL import Image
+
+        state["pil_open"] = Image.open
     return state
 
 
@@ -135,6 +140,11 @@ def _restore_global_state(state: dict[str, Any]) -> None:
         import cv2
 
         cv2.setNumThreads(state["cv2_threads"])
+        cv2.imread, cv2.imwrite, cv2.imshow = state["cv2_io"]
+    if "pil_open" in state:
+        from PIL import Image
+
+        Image.open = state["pil_open"]
     # as ultralytics has it: its own stdout handler, not propagated (no duplicate lines in Lightning's log)
     logging.getLogger("ultralytics").propagate = False
 
