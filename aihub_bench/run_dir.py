@@ -35,6 +35,8 @@ TRACKED_PACKAGES = (
     "transformers",
     "sacrebleu",
     "pydicom",
+    # the optional yolo extra (null when not installed)
+    "ultralytics-opencv-headless",
 )
 
 

@@ -60,10 +60,11 @@ _UL: SimpleNamespace | None = None
 def import_ultralytics() -> SimpleNamespace:
     """Import the parts of ultralytics we use, offline, and undo its import-time changes to global state.
 
-    On import ultralytics replaces ``torch.save`` (a retrying wrapper), sets torch's and numpy's print options
-    (linewidth 320, numpy float formatter), calls ``cv2.setNumThreads(0)``, adds warnings filters, sets
-    OMP_NUM_THREADS=1 and four other environment variables (inherited by DDP / DataLoader child processes), writes a
-    settings.json, and adds a stdout handler to the "ultralytics" logger. All but the logger are restored here.
+    On import ultralytics replaces ``torch.save`` (a retrying wrapper) and ``PIL.Image.open``, sets torch's and
+    numpy's print options (linewidth 320, numpy float formatter), calls ``cv2.setNumThreads(0)``, adds warnings
+    filters, sets OMP_NUM_THREADS=1 and four other environment variables (inherited by DDP / DataLoader child
+    processes), writes a settings.json, and adds a stdout handler to the "ultralytics" logger. All but the logger
+    are restored here.
     Raises MissingExtraError (an ImportError) naming the extra when ultralytics is not installed.
     """
     global _UL
@@ -76,9 +77,8 @@ def import_ultralytics() -> SimpleNamespace:
     )
     saved = _save_global_state()
     try:
-        import ultralytics
+        import ultralytics  # noqa: F401  # the package itself first, so that its absence fails here
         from ultralytics.nn.tasks import DetectionModel
-        from ultralytics.utils import DEFAULT_CFG_DICT
         from ultralytics.utils.loss import E2ELoss, v8DetectionLoss
         from ultralytics.utils.nms import non_max_suppression
     except ImportError as err:  # ultralytics itself, or one of its hard dependencies
@@ -88,9 +88,7 @@ def import_ultralytics() -> SimpleNamespace:
     finally:
         _restore_global_state(saved)
     _UL = SimpleNamespace(
-        version=ultralytics.__version__,
         DetectionModel=DetectionModel,
-        DEFAULT_CFG_DICT=DEFAULT_CFG_DICT,
         v8DetectionLoss=v8DetectionLoss,
         E2ELoss=E2ELoss,
         non_max_suppression=non_max_suppression,
